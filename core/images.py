@@ -1,0 +1,93 @@
+"""Reading photos (EXIF orientation, RGB) and writing any file atomically."""
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm", ".pgm"}
+
+
+class UnusableImage(Exception):
+    """A photo we cannot use; ``str()`` is a one-line reason that names the file."""
+
+    def __init__(self, path: Path | str, reason: str):
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path.name}: {reason}")
+
+
+class NoFaceFound(UnusableImage):
+    def __init__(self, path: Path | str):
+        super().__init__(path, "no face found")
+
+
+def load_rgb(path: Path | str) -> np.ndarray:
+    """The photo as an H×W×3 uint8 RGB array, turned upright by its EXIF orientation."""
+    path = Path(path)
+    try:
+        if path.stat().st_size == 0:
+            raise UnusableImage(path, "the file is empty (0 bytes)")
+        with Image.open(path) as img:
+            img.load()
+            img = ImageOps.exif_transpose(img)
+            return np.asarray(_to_rgb(img, path))
+    except UnusableImage:
+        raise
+    except FileNotFoundError:
+        raise UnusableImage(path, "the file does not exist") from None
+    except UnidentifiedImageError:
+        raise UnusableImage(path, "not an image file Pillow can read") from None
+    except OSError as exc:  # truncated or corrupt data
+        raise UnusableImage(path, f"the image data is damaged ({exc})") from None
+    except Exception as exc:  # decoders raise many types on odd files
+        raise UnusableImage(path, f"cannot read the image ({type(exc).__name__}: {exc})") from None
+
+
+def _to_rgb(img: Image.Image, path: Path) -> Image.Image:
+    if img.mode == "RGB":
+        return img
+    if img.mode in ("RGBA", "LA", "P", "PA"):
+        img = img.convert("RGBA")
+        background = Image.new("RGBA", img.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, img).convert("RGB")
+    if img.mode in ("L", "1", "CMYK", "YCbCr", "I;16", "I;16B", "I;16L", "I", "F"):
+        if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+            arr = np.asarray(img, dtype=np.float64)
+            span = max(arr.max() - arr.min(), 1e-9)
+            img = Image.fromarray(((arr - arr.min()) / span * 255).astype(np.uint8))
+        return img.convert("RGB")
+    raise UnusableImage(path, f"unsupported colour mode {img.mode}")
+
+
+def write_bytes_atomic(path: Path | str, data: bytes) -> None:
+    """Write to a temporary file beside ``path`` and rename it over: readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: Path | str, text: str) -> None:
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def save_rgb_atomic(path: Path | str, rgb: np.ndarray, quality: int = 95) -> None:
+    """Save an RGB array; the format follows the suffix (PNG by default for cloaks)."""
+    path = Path(path)
+    buf = io.BytesIO()
+    fmt = "JPEG" if path.suffix.lower() in (".jpg", ".jpeg") else "PNG"
+    Image.fromarray(np.asarray(rgb, dtype=np.uint8)).save(buf, format=fmt, **({"quality": quality} if fmt == "JPEG" else {}))
+    write_bytes_atomic(path, buf.getvalue())

@@ -1,0 +1,101 @@
+"""The recognizer interface every backend implements: enrol photos, train, identify, close.
+
+A backend is one file: subclass ``Recognizer`` (or ``EmbeddingRecognizer`` for a local network that
+turns a face into a vector) and register it in ``core.recognizers.registry``.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..images import NoFaceFound, load_rgb
+from ..jobs import NO_JOB, Job
+
+DEFAULT_THRESHOLD = 0.5  # like Azure's default identify threshold
+
+
+@dataclass(frozen=True)
+class Candidate:
+    person: str
+    confidence: float  # 0..1, see each backend's ``confidence_doc``
+    score: float  # the backend's raw number: a distance or a similarity
+
+
+class Recognizer(ABC):
+    name: str = ""
+    score_name: str = ""  # what ``Candidate.score`` is, in words
+    confidence_doc: str = ""  # how confidence is defined, shown in the README and the About box
+    threshold: float = DEFAULT_THRESHOLD
+
+    @abstractmethod
+    def enrol(self, person: str, photo: Path) -> None:
+        """Add one training photo of ``person``. Raises ``UnusableImage``/``NoFaceFound`` with a reason."""
+
+    @abstractmethod
+    def train(self, job: Job = NO_JOB) -> None:
+        """Make the enrolled photos searchable. Called once after all ``enrol`` calls."""
+
+    @abstractmethod
+    def identify(self, photo: Path) -> list[Candidate]:
+        """Ranked candidates (best first) for the largest face in ``photo``; raises ``NoFaceFound``."""
+
+    def close(self) -> None:
+        """Release what the backend holds (a remote person group, memory)."""
+
+    def describe(self) -> dict:
+        """What the manifest records about this backend (model files and hashes, settings)."""
+        return {"name": self.name, "threshold": self.threshold}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class EmbeddingRecognizer(Recognizer):
+    """A local network: each face becomes a vector; a person is the mean of their training vectors;
+    a test face is matched to the nearest person mean."""
+
+    higher_is_better: bool = False  # True for similarities, False for distances
+
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD):
+        self.threshold = threshold
+        self._vectors: dict[str, list[np.ndarray]] = {}
+        self._people: list[str] = []
+        self._means: np.ndarray | None = None
+
+    @abstractmethod
+    def embed(self, rgb: np.ndarray, photo: Path) -> np.ndarray:
+        """The vector of the largest face in ``rgb``; raises ``NoFaceFound(photo)``."""
+
+    @abstractmethod
+    def scores(self, vector: np.ndarray, means: np.ndarray) -> np.ndarray:
+        """Raw score of ``vector`` against each row of ``means``."""
+
+    @abstractmethod
+    def confidence(self, score: float) -> float:
+        """Map a raw score to 0..1 so that the backend's usual match threshold gives 0.5."""
+
+    def enrol(self, person: str, photo: Path) -> None:
+        self._vectors.setdefault(person, []).append(self.embed(load_rgb(photo), photo))
+        self._means = None
+
+    def train(self, job: Job = NO_JOB) -> None:
+        self._people = sorted(p for p, vs in self._vectors.items() if vs)
+        if not self._people:
+            raise RuntimeError("No training photo could be enrolled, so there is nobody to recognise.")
+        self._means = np.stack([np.mean(self._vectors[p], axis=0) for p in self._people])
+
+    def identify(self, photo: Path) -> list[Candidate]:
+        if self._means is None:
+            self.train()
+        scores = self.scores(self.embed(load_rgb(photo), photo), self._means)
+        order = np.argsort(-scores if self.higher_is_better else scores)
+        return [Candidate(self._people[i], self.confidence(float(scores[i])), float(scores[i])) for i in order]
+
+
+__all__ = ["Candidate", "Recognizer", "EmbeddingRecognizer", "NoFaceFound", "DEFAULT_THRESHOLD"]

@@ -1,0 +1,88 @@
+"""Split each person's photos into training (enrolled, maybe cloaked) and test (kept clean) photos.
+
+Rules:
+  * ``imm``: the reference study's rule: photo number 6 is the test photo, photos 1-5 train.
+  * ``random:N``: N test photos per person, chosen with a seeded random generator.
+The split is always saved with the study (``split.json``) and shown; never implicit.
+"""
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .datasets import Dataset
+from .images import write_text_atomic
+
+IMM_TEST_PHOTO = 6
+
+
+@dataclass
+class Split:
+    rule: str
+    seed: int | None
+    # person -> photo paths relative to the dataset root
+    train: dict[str, list[str]]
+    test: dict[str, list[str]]
+    # persons this rule could not place, with why
+    left_out: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def people(self) -> list[str]:
+        return sorted(self.test)
+
+    def role(self, relative: str) -> str | None:
+        """"train", "test" or None for a photo (relative path) of the dataset."""
+        for role, groups in (("train", self.train), ("test", self.test)):
+            if any(relative in files for files in groups.values()):
+                return role
+        return None
+
+    def save(self, path: Path | str) -> None:
+        write_text_atomic(path, json.dumps(asdict(self), indent=2, sort_keys=True))
+
+    @classmethod
+    def load(cls, path: Path | str) -> "Split":
+        return cls(**json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def parse_rule(rule: str) -> tuple[str, int]:
+    """``"imm"`` → ("imm", 1); ``"random:2"`` → ("random", 2). Raises ValueError with a plain reason."""
+    if rule == "imm":
+        return "imm", 1
+    if rule.startswith("random:"):
+        try:
+            n = int(rule.split(":", 1)[1])
+        except ValueError:
+            n = 0
+        if n >= 1:
+            return "random", n
+    raise ValueError(f"Unknown split rule '{rule}': use 'imm' or 'random:N' with N ≥ 1 test photos per person.")
+
+
+def make_split(dataset: Dataset, rule: str = "imm", seed: int = 0) -> Split:
+    kind, n_test = parse_rule(rule)
+    rng = random.Random(seed)
+    train: dict[str, list[str]] = {}
+    test: dict[str, list[str]] = {}
+    left_out = dict(dataset.set_aside)
+    for person, photos in sorted(dataset.people().items()):
+        photos = sorted(photos, key=lambda p: (p.number, p.name))
+        if kind == "imm":
+            chosen = [p for p in photos if p.number == IMM_TEST_PHOTO]
+            if not chosen:
+                left_out[person] = f"has no photo number {IMM_TEST_PHOTO} to test with"
+                continue
+        else:
+            if len(photos) <= n_test:
+                left_out[person] = f"has {len(photos)} usable photos; {n_test} test photos and at least one training photo are needed"
+                continue
+            chosen = rng.sample(photos, n_test)
+        rest = [p for p in photos if p not in chosen]
+        if not rest:
+            left_out[person] = "has no training photo left"
+            continue
+        test[person] = [dataset.relative(p.path) for p in sorted(chosen, key=lambda p: p.name)]
+        train[person] = [dataset.relative(p.path) for p in rest]
+    return Split(rule, seed if kind == "random" else None, train, test, left_out)
