@@ -1,0 +1,114 @@
+"""The command line: ``python main.py study ...`` and ``python main.py cloak ...``."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .jobs import Cancelled, Job, Progress
+
+
+class ProgressPrinter:
+    """Prints progress lines to stderr: every note, and each stage at most twice a second."""
+
+    def __init__(self, stream=sys.stderr, interval: float = 0.5):
+        self.stream, self.interval = stream, interval
+        self._last: dict[str, float] = {}
+
+    def __call__(self, p: Progress) -> None:
+        if p.stage == "note":
+            print(f"  note: {p.message}", file=self.stream, flush=True)
+            return
+        now = time.monotonic()
+        finished = p.done >= p.total
+        if not finished and now - self._last.get(p.stage, 0.0) < self.interval:
+            return
+        self._last[p.stage] = now
+        left = f", about {p.seconds_left:.0f} s left" if p.seconds_left else ""
+        detail = f" {p.message}" if p.message else ""
+        print(f"{p.stage}: {p.done}/{p.total}{left}{detail}", file=self.stream, flush=True)
+
+
+def _list(values: list[str]) -> list[str]:
+    """Accept both ``--x a --x b`` and ``--x a,b``."""
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def add_study_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dataset", required=True, type=Path, help="folder of face photos (IMM names, a folder per person, or a CSV file,person)")
+    parser.add_argument("--out", required=True, type=Path, help="study folder to write (an interrupted study there is resumed)")
+    parser.add_argument("--split", default="imm", help="imm (photo 6 tests, 1-5 train) or random:N (N test photos per person)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for the random split and for cloaking")
+    parser.add_argument("--recognizer", action="append", default=[], help="dlib (default), mobileface, faceres or azure; repeat for a transfer matrix")
+    parser.add_argument("--condition", action="append", default=[], help="none, import:DIR, fawkes:0.3:MODE, fawkes:1.0:MODE or external:MODE; repeatable")
+    parser.add_argument("--extractor", default="dlib", help="networks our cloaks are optimised against, e.g. dlib or dlib,mobileface")
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where our cloaking runs")
+    parser.add_argument("--target-pool", type=Path, help="dataset folder of target identities for Fawkes 0.3 (default: the study's other people)")
+    parser.add_argument("--external-command", default="fawkes", help="the original Fawkes program, for external:MODE conditions")
+    parser.add_argument("--threshold", type=float, default=0.5, help="confidence a match needs to count as identified (default 0.5)")
+    parser.add_argument("--azure-tier", default="free", choices=["free", "standard"], help="Azure pricing tier, sets the request pace")
+    parser.add_argument("--azure-models", default="latest", choices=["latest", "2020"], help="latest: recognition_04 + detection_03; 2020: recognition_01 + detection_01 as the reference study")
+
+
+def run_study_command(args: argparse.Namespace) -> int:
+    from .study import StudyConfig, run_study
+
+    recognizers = _list(args.recognizer) or ["dlib"]
+    options: dict[str, dict] = {name: {"threshold": args.threshold} for name in recognizers}
+    if "azure" in recognizers:
+        from .credentials import azure_settings_from_env, load_key
+
+        endpoint, key = azure_settings_from_env()
+        key = key or load_key()
+        if not endpoint or not key:
+            print("error: Azure needs an endpoint and a key: set AZURE_FACE_ENDPOINT and AZURE_FACE_KEY, "
+                  "or save them in the app's Recognition tab.", file=sys.stderr)
+            return 2
+        options["azure"].update(endpoint=endpoint, key=key, tier=args.azure_tier, models=args.azure_models)
+    config = StudyConfig(
+        dataset=args.dataset, out=args.out, split=args.split, seed=args.seed, recognizers=recognizers,
+        conditions=_list(args.condition) or ["none"], recognizer_options=options,
+        cloak_options={"extractors": _list([args.extractor]), "seed": args.seed, "device": args.device,
+                       "target_pool": args.target_pool, "external_command": args.external_command},
+    )
+    summary = run_study(config, Job(ProgressPrinter()))
+    for entry in summary["conditions"]:
+        conf = entry["confidence"]
+        span = f", confidence {conf['min']:.2f}–{conf['max']:.2f}" if conf["min"] is not None else ""
+        print(f"{entry['name']} · {entry['recognizer']} ({entry['judged']}): {entry['reidentified']} of {entry['people']} "
+              f"people re-identified, protection rate {entry['protection_rate']:.0%}{span}")
+        if entry["set_aside"]:
+            print(f"  {len(entry['set_aside'])} people set aside (not counted): "
+                  + "; ".join(f"{p}: {why}" for p, why in list(entry["set_aside"].items())[:5])
+                  + (" ..." if len(entry["set_aside"]) > 5 else ""))
+    print(f"Results written to {args.out}")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="main.py", description="Fawkes Tracker: does image cloaking stop face recognition? "
+                                     "Without arguments the application window opens.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    add_study_arguments(commands.add_parser("study", help="run the study headless and write its results folder"))
+    from .cloaking.command import add_arguments as add_cloak_arguments, run as run_cloak_command
+
+    add_cloak_arguments(commands.add_parser("cloak", help="cloak a folder of photos with our Fawkes engine"))
+    args = parser.parse_args(argv)
+    runner = run_study_command if args.command == "study" else run_cloak_command
+    try:
+        return runner(args)
+    except Cancelled:
+        print("Stopped. Everything finished so far is kept; run the same command again to resume.", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("Stopped. Everything finished so far is kept; run the same command again to resume.", file=sys.stderr)
+        return 130
+    except (ValueError, FileNotFoundError, NotADirectoryError, PermissionError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if getattr(exc, "fatal", False):  # a recognizer refusing the whole study (Azure key, approval)
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        raise

@@ -1,0 +1,658 @@
+"""Microsoft Azure Face (PersonGroup train + identify) as a recognizer backend.
+
+Everything Azure-specific lives in this file, behind the ``Recognizer`` interface, so that moving from the
+archived SDK ``azure-cognitiveservices-vision-face`` to its successor touches nothing else.
+
+What it does for one study run: one PersonGroup with a unique id (created at the first ``enrol``, deleted
+by ``close``), one Person per identity, training photos added with a fresh stream on every attempt,
+training polled with a time limit, each test photo detected and then identified. Calls are paced
+client-side (free tier 20 a minute, standard 10 a second); 429 and 5xx answers are retried in our code
+(the SDK's own retry is off because it re-sends consumed upload streams), honouring ``Retry-After``.
+Every failure becomes either ``UnusableImage``/``NoFaceFound`` (this photo only: record it and go on) or
+an ``AzureError`` (stop the study: wrong key, not approved, unreachable, ...). The key never appears in
+any message, log line or ``describe()``.
+"""
+from __future__ import annotations
+
+import email.utils
+import io
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlparse
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from ..images import NoFaceFound, UnusableImage, load_rgb
+from ..jobs import NO_JOB, Job
+from .base import DEFAULT_THRESHOLD, Candidate, Recognizer
+
+GROUP_PREFIX = "fawkes-tracker-"
+MODELS = {  # our name -> (recognition model, detection model); never mix them between group and detect
+    "latest": ("recognition_04", "detection_03"),
+    "2020": ("recognition_01", "detection_01"),  # what the reference study used (the SDK defaults then)
+}
+CALLS_PER_SECOND = {"free": 20 / 60, "standard": 10.0}  # F0 and S0 rate limits
+MAX_UPLOAD_BYTES = 6 * 1024 * 1024
+MIN_UPLOAD_BYTES = 1024
+AZURE_FORMATS = {"JPEG", "PNG", "GIF", "BMP"}
+LIMITED_ACCESS = (
+    "This Azure Face resource is not approved for identification. Since June 2022 Microsoft restricts "
+    "Identify, Verify and face IDs to approved customers (Limited Access); apply at https://aka.ms/facerecognition, "
+    "or use a local recognizer (dlib, mobileface, faceres) instead."
+)
+
+
+class AzureError(Exception):
+    """A failure that stops the whole study (per-photo problems raise ``UnusableImage`` instead)."""
+
+    fatal = True
+
+
+class AzureAuthError(AzureError):
+    """401: the key is wrong or belongs to another resource or region."""
+
+
+class AzureNotApproved(AzureError):
+    """403 UnsupportedFeature: the resource lacks Limited Access approval for identification."""
+
+
+class AzureForbidden(AzureError):
+    """Another 403, for example the free tier's monthly quota is used up."""
+
+
+class AzureEndpointError(AzureError):
+    """The endpoint address is malformed or answers without a Face API behind it."""
+
+
+class AzureUnreachable(AzureError):
+    """Connection refused, unknown host, TLS failure or no answer in time."""
+
+
+class AzureNotFound(AzureError):
+    """404 for an object we created (the person group was deleted behind our back)."""
+
+
+class AzureConflict(AzureError):
+    """409: the group exists already or another operation on it is still running."""
+
+
+class AzureRateLimited(AzureError):
+    """429 still after all our retries."""
+
+
+class AzureServiceError(AzureError):
+    """5xx still after all our retries, or an answer we cannot make sense of."""
+
+
+class AzureTrainingError(AzureError):
+    """Training failed or did not finish in time."""
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    calls: int
+    seconds: float
+
+    def __str__(self) -> str:
+        return f"about {self.calls} Azure calls, at least {_duration(self.seconds)} at the chosen pace"
+
+
+@dataclass(frozen=True)
+class LeftoverGroup:
+    group_id: str
+    name: str
+    user_data: str
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min"
+
+
+def normalise_endpoint(endpoint: str) -> str:
+    """``https://name.cognitiveservices.azure.com`` from what a user pasted (trailing slash, API path)."""
+    text = (endpoint or "").strip().rstrip("/")
+    text = re.sub(r"/face/v1\.0$", "", text, flags=re.IGNORECASE).rstrip("/")
+    parsed = urlparse(text)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise AzureEndpointError(
+            f"The Azure endpoint '{text}' is not a web address; copy it from the Azure portal "
+            "(Keys and Endpoint), for example https://<name>.cognitiveservices.azure.com"
+        )
+    return text
+
+
+class _Pacer:
+    """A token bucket of one token: calls are spaced evenly at ``rate`` per second. Shared per endpoint so
+    that two objects talking to one resource together stay under its limit."""
+
+    _shared: dict[tuple[str, float], "_Pacer"] = {}
+    _shared_lock = threading.Lock()
+
+    def __init__(self, rate: float):
+        self.interval = 1.0 / rate
+        self._next_free = 0.0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_endpoint(cls, endpoint: str, rate: float) -> "_Pacer":
+        with cls._shared_lock:
+            return cls._shared.setdefault((endpoint, rate), cls(rate))
+
+    def reserve(self, now: float) -> float:
+        """Seconds to wait before the next call may go out."""
+        with self._lock:
+            start = max(now, self._next_free)
+            self._next_free = start + self.interval
+            return start - now
+
+
+class _AzureSession:
+    """The SDK client plus pacing, our own retries and the translation of every failure into plain words."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        key: str,
+        *,
+        calls_per_second: float,
+        max_retries: int = 6,
+        timeout_s: float = 30.0,
+        backoff_s: float = 2.0,
+        job: Job = NO_JOB,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        from azure.cognitiveservices.vision.face import FaceClient
+        from msrest.authentication import CognitiveServicesCredentials
+
+        if not key:
+            raise AzureAuthError(
+                "No Azure key: save it in the settings, or set AZURE_FACE_KEY for the command line."
+            )
+        self.endpoint = normalise_endpoint(endpoint)
+        self._key = key  # only to scrub it from any text we pass on
+        self.client = FaceClient(self.endpoint, CognitiveServicesCredentials(key))
+        self.client.config.retry_policy.retries = 0  # the SDK would re-send consumed upload streams
+        self.client.config.connection.timeout = timeout_s
+        self.client.config.enable_http_logger = False  # its log shows the key header
+        self.timeout_s = timeout_s
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        self.calls_per_second = calls_per_second
+        self.pacer = _Pacer.for_endpoint(self.endpoint, calls_per_second)
+        self.job = job
+        self.sleep = sleep
+        self.clock = clock
+        self.calls_made = 0
+        self.closing = False  # while cleaning up, a cancelled job must not stop us
+
+    def call(self, what: str, send: Callable[[], object], photo: Path | None = None):
+        """Run ``send`` (one SDK call, which must build a fresh stream each time) with pacing and retries."""
+        from azure.cognitiveservices.vision.face.models import APIErrorException
+        from msrest.exceptions import ClientRequestError, ValidationError
+
+        for attempt in range(self.max_retries + 1):
+            self.wait(self.pacer.reserve(self.clock()))
+            self.calls_made += 1
+            try:
+                return send()
+            except APIErrorException as exc:
+                status = exc.response.status_code
+                if (status == 429 or status >= 500) and attempt < self.max_retries:
+                    self._wait_before_retry(exc, status, what, attempt)
+                    continue
+                raise self._api_error(exc, what, photo) from None
+            except ClientRequestError as exc:
+                raise self._connection_error(exc) from None
+            except ValidationError as exc:
+                raise AzureError(f"Azure {what}: the request was refused before sending ({exc}).") from None
+        raise AssertionError("unreachable")
+
+    def wait(self, seconds: float) -> None:
+        """Sleep in short slices so that a cancel takes effect within a fraction of a second."""
+        end = self.clock() + seconds
+        while (left := end - self.clock()) > 0:
+            if not self.closing:
+                self.job.check()
+            self.sleep(min(left, 0.25))
+
+    def _wait_before_retry(self, exc, status: int, what: str, attempt: int) -> None:
+        hint = _retry_after(exc)
+        wait = hint if hint is not None else min(self.backoff_s * 2**attempt, 120.0)
+        reason = "rate limit" if status == 429 else f"server error {status}"
+        asked = "Azure asked us to wait" if hint is not None else "Waiting"
+        self.note(
+            f"{asked} {wait:g} s ({reason}) before {what}; attempt {attempt + 2} of {self.max_retries + 1}, "
+            f"{self.calls_made} calls so far."
+        )
+        self.wait(wait)
+
+    def note(self, message: str) -> None:
+        self.job.note(self.scrub(message))
+
+    def scrub(self, text: str) -> str:
+        return text.replace(self._key, "[key hidden]") if self._key else text
+
+    def _api_error(self, exc, what: str, photo: Path | None) -> Exception:
+        status = exc.response.status_code
+        code, message, inner_code = _error_parts(exc)
+        message = self.scrub(message)
+        if status == 400 and photo is not None and code in ("InvalidImage", "InvalidImageSize"):
+            if "no face" in message.lower():
+                return NoFaceFound(photo)
+            if "more than 1 face" in message.lower() or "more than one face" in message.lower():
+                return UnusableImage(photo, "Azure found more than one face; a training photo must show one person")
+            return UnusableImage(photo, f"Azure cannot use this photo: {message}")
+        if status == 401:
+            return AzureAuthError(
+                f"Azure refused the key (401) at {self.endpoint}: the key is wrong, or it belongs to another "
+                "Face resource or region than this endpoint. Copy both from the Azure portal (Keys and Endpoint)."
+            )
+        if status == 403:
+            if inner_code == "UnsupportedFeature" or "approval" in message.lower():
+                return AzureNotApproved(LIMITED_ACCESS)
+            return AzureForbidden(f"Azure refused {what} (403): {message}")
+        if status == 404:
+            if code.startswith("PersonGroup") or code.startswith("Person"):
+                return AzureNotFound(f"Azure {what}: {message} (was it deleted while the study ran?)")
+            return AzureEndpointError(
+                f"{self.endpoint} answers, but there is no Face API behind it (404 on {what}); "
+                "check the endpoint in the Azure portal (Keys and Endpoint)."
+            )
+        if status == 409:
+            return AzureConflict(f"Azure {what}: {message} (409 conflict).")
+        if status == 429:
+            return AzureRateLimited(
+                f"Azure kept answering 'rate limit exceeded' to {what} after {self.max_retries} retries; "
+                "try again later or choose a slower pace (free tier: 20 calls a minute)."
+            )
+        if status >= 500:
+            return AzureServiceError(
+                f"Azure had a server error ({status}) on {what} {self.max_retries + 1} times in a row; try again later."
+            )
+        return AzureError(f"Azure {what} failed ({status} {code}): {message}")
+
+    def _connection_error(self, exc) -> AzureError:
+        import requests
+
+        cause = exc.__context__ or exc.__cause__
+        text = str(cause or exc)
+        if isinstance(cause, requests.exceptions.Timeout):
+            return AzureUnreachable(
+                f"Azure at {self.endpoint} did not answer within {self.timeout_s:g} s; the service or the network "
+                "is slow or down. Try again later."
+            )
+        if isinstance(cause, requests.exceptions.SSLError):
+            return AzureUnreachable(f"The secure connection to {self.endpoint} failed; check the endpoint address.")
+        if "refused" in text.lower():
+            return AzureUnreachable(
+                f"Cannot reach Azure at {self.endpoint}: the connection was refused. Check the endpoint address."
+            )
+        if any(s in text for s in ("NameResolution", "Name or service not known", "getaddrinfo", "nodename")):
+            return AzureUnreachable(
+                f"Cannot find the server of {self.endpoint}: check the endpoint address and your internet connection."
+            )
+        return AzureUnreachable(f"Cannot reach Azure at {self.endpoint}: the network connection failed.")
+
+
+def _error_parts(exc) -> tuple[str, str, str]:
+    """(code, message, innererror code) of an Azure error answer; innererror is only in the raw JSON."""
+    code = message = inner = ""
+    try:
+        body = exc.response.json().get("error", {})
+        code, message = str(body.get("code", "")), str(body.get("message", ""))
+        inner = str((body.get("innererror") or {}).get("code", ""))
+    except ValueError:  # not JSON: an HTML page from something that is not the Face API
+        message = f"HTTP {exc.response.status_code} {exc.response.reason}"
+    return code, message, inner
+
+
+def _retry_after(exc) -> float | None:
+    """Seconds Azure asked us to wait: the Retry-After header, else 'try again in N seconds' in the message."""
+    header = exc.response.headers.get("Retry-After")
+    if header:
+        try:
+            return max(0.0, float(header))
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(header)
+                return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+            except (TypeError, ValueError):
+                pass
+    _, message, _ = _error_parts(exc)
+    found = re.search(r"(?:try again in|retry after)\s+(\d+(?:\.\d+)?)\s*second", message, re.IGNORECASE)
+    return float(found.group(1)) if found else None
+
+
+def upload_bytes(photo: Path) -> tuple[bytes, str | None]:
+    """The bytes to send for ``photo`` and a note when they are not the file as it is: a copy scaled down
+    under Azure's 6 MB limit, or re-encoded because Azure cannot read the format or the EXIF turn."""
+    photo = Path(photo)
+    try:
+        data = photo.read_bytes()
+    except FileNotFoundError:
+        raise UnusableImage(photo, "the file does not exist") from None
+    if len(data) < MIN_UPLOAD_BYTES:
+        raise UnusableImage(photo, "the file is under 1 KB, which Azure refuses")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            fmt, turned = img.format, img.getexif().get(0x0112, 1) not in (1, None)
+    except (UnidentifiedImageError, OSError):
+        raise UnusableImage(photo, "not an image file Pillow can read") from None
+    if fmt in AZURE_FORMATS and len(data) <= MAX_UPLOAD_BYTES and not turned:
+        return data, None
+    rgb = load_rgb(photo)  # upright, like every local recognizer sees it
+    scale, encoded = 1.0, _jpeg(rgb)
+    while len(encoded) > MAX_UPLOAD_BYTES:
+        scale *= 0.75
+        size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
+        encoded = _jpeg(np.asarray(Image.fromarray(rgb).resize(size, Image.LANCZOS)))
+    if len(data) > MAX_UPLOAD_BYTES:
+        height, width = rgb.shape[:2]
+        new_w, new_h = round(width * scale), round(height * scale)
+        return encoded, (
+            f"{photo.name} is {len(data) / 2**20:.1f} MB, over Azure's 6 MB limit: sent a copy "
+            f"{'re-encoded' if scale == 1 else f'scaled down from {width}×{height} to {new_w}×{new_h}'} "
+            f"({len(encoded) / 2**20:.1f} MB)."
+        )
+    if fmt not in AZURE_FORMATS:
+        return encoded, f"{photo.name}: Azure does not read {fmt}, so a JPEG copy was sent."
+    return encoded, None
+
+
+def _jpeg(rgb: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="JPEG", quality=95)
+    return buf.getvalue()
+
+
+def _probe_image() -> bytes:
+    """A small faceless PNG over 1 KB: detecting on it tests key, endpoint and approval in one call."""
+    noise = np.random.default_rng(0).integers(0, 256, (48, 48, 3), dtype=np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(noise).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+class AzureRecognizer(Recognizer):
+    name = "azure"
+    score_name = "Azure identify confidence"
+    confidence_doc = (
+        "Azure Face: the confidence Azure's Identify returns for a candidate person (0..1). The threshold is "
+        "sent to Azure as confidenceThreshold, so candidates below it are not returned at all. Confidences "
+        "of different recognition models (recognition_01 in 2020, recognition_04 now) are not comparable."
+    )
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        key: str | None = None,
+        *,
+        tier: str = "free",
+        models: str = "latest",
+        threshold: float = DEFAULT_THRESHOLD,
+        max_candidates: int = 5,
+        calls_per_second: float | None = None,
+        max_retries: int = 6,
+        timeout_s: float = 30.0,
+        backoff_s: float = 2.0,
+        training_timeout_s: float = 600.0,
+        poll_interval_s: float = 5.0,
+        job: Job = NO_JOB,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        from ..credentials import resolve_azure
+
+        if tier not in CALLS_PER_SECOND:
+            raise ValueError(f"Unknown Azure tier '{tier}': choose free or standard.")
+        if models not in MODELS:
+            raise ValueError(f"Unknown Azure model choice '{models}': choose latest or 2020.")
+        endpoint, key = resolve_azure(endpoint, key)
+        if not endpoint:
+            raise AzureEndpointError(
+                "No Azure endpoint: enter it in the settings, or set AZURE_FACE_ENDPOINT for the command line."
+            )
+        self.threshold = threshold
+        self.tier = tier
+        self.models = models
+        self.recognition_model, self.detection_model = MODELS[models]
+        self.max_candidates = max_candidates
+        self.training_timeout_s = training_timeout_s
+        self.poll_interval_s = poll_interval_s
+        self._session = _AzureSession(
+            endpoint, key, calls_per_second=calls_per_second or CALLS_PER_SECOND[tier], max_retries=max_retries,
+            timeout_s=timeout_s, backoff_s=backoff_s, job=job, sleep=sleep, clock=clock,
+        )
+        self.group_id: str | None = None
+        self._person_ids: dict[str, str] = {}  # our identity name -> Azure personId
+        self._names: dict[str, str] = {}  # Azure personId -> our identity name
+        self._trained = False
+        self.changed_uploads: list[str] = []  # notes about photos sent as a scaled or re-encoded copy
+
+    # -- settings and progress -------------------------------------------------------------------------------
+
+    @property
+    def endpoint(self) -> str:
+        return self._session.endpoint
+
+    @property
+    def calls_made(self) -> int:
+        return self._session.calls_made
+
+    def set_job(self, job: Job) -> None:
+        """Where notes go (waits for the server, scaled photos) and whose cancel stops our waits."""
+        self._session.job = job
+
+    def plan(self, people: int, training_photos: int, test_photos: int) -> CallPlan:
+        """How many calls a run needs and the least time that takes at the chosen pace."""
+        calls = 1 + 1 + people + training_photos + 1 + 3 + 2 * test_photos + 1  # probe, group, ..., delete
+        return CallPlan(calls, (calls - 1) / self._session.calls_per_second)
+
+    def describe(self) -> dict:
+        from azure.cognitiveservices.vision.face.version import VERSION
+
+        return {
+            **super().describe(),
+            "service": "Azure Face API v1.0",
+            "sdk": f"azure-cognitiveservices-vision-face {VERSION}",
+            "endpoint": self.endpoint,
+            "tier": self.tier,
+            "calls_per_second": round(self._session.calls_per_second, 4),
+            "recognition_model": self.recognition_model,
+            "detection_model": self.detection_model,
+            "max_candidates": self.max_candidates,
+            "person_group": self.group_id,
+            "changed_uploads": list(self.changed_uploads),
+        }
+
+    # -- the Recognizer interface ----------------------------------------------------------------------------
+
+    def enrol(self, person: str, photo: Path) -> None:
+        data = self._upload(photo)
+        person_id = self._person(person)
+        self._session.call(
+            f"adding {Path(photo).name} to {person}",
+            lambda: self._client.person_group_person.add_face_from_stream(
+                self.group_id, person_id, io.BytesIO(data), detection_model=self.detection_model
+            ),
+            photo,
+        )
+        self._trained = False
+
+    def train(self, job: Job = NO_JOB) -> None:
+        if job is not NO_JOB:
+            self.set_job(job)
+        if not self._person_ids:
+            raise AzureError("No training photo could be enrolled, so there is nobody to recognise.")
+        session = self._session
+        session.call("starting training", lambda: self._client.person_group.train(self.group_id))
+        started = session.clock()
+        while True:
+            status = session.call(
+                "checking training", lambda: self._client.person_group.get_training_status(self.group_id)
+            )
+            state = getattr(status.status, "value", status.status)
+            if state == "succeeded":
+                self._trained = True
+                return
+            if state == "failed":
+                raise AzureTrainingError(f"Azure could not train the person group: {status.message or 'no reason given'}.")
+            waited = session.clock() - started
+            if waited + self.poll_interval_s > self.training_timeout_s:
+                raise AzureTrainingError(
+                    f"Azure training did not finish within {self.training_timeout_s:g} s (last state: {state}); "
+                    "try again later."
+                )
+            session.job.step("Azure is training the person group", int(waited), int(self.training_timeout_s), state)
+            session.wait(self.poll_interval_s)
+
+    def identify(self, photo: Path) -> list[Candidate]:
+        if not self._trained:
+            self.train()
+        data = self._upload(photo)
+        name = Path(photo).name
+        faces = self._session.call(
+            f"detecting the face in {name}",
+            lambda: self._client.face.detect_with_stream(
+                io.BytesIO(data), return_face_id=True, recognition_model=self.recognition_model,
+                detection_model=self.detection_model,
+            ),
+            photo,
+        )
+        if not faces:
+            raise NoFaceFound(photo)
+        results = self._session.call(
+            f"identifying {name}",
+            lambda: self._client.face.identify(
+                [faces[0].face_id],  # Azure lists faces largest first, like the local recognizers use
+                person_group_id=self.group_id,
+                max_num_of_candidates_returned=self.max_candidates,
+                confidence_threshold=self.threshold,
+            ),
+            photo,
+        )
+        candidates = results[0].candidates if results else []
+        ranked = sorted(candidates, key=lambda c: c.confidence, reverse=True)
+        return [Candidate(self._names[c.person_id], c.confidence, c.confidence) for c in ranked if c.person_id in self._names]
+
+    def close(self) -> None:
+        """Delete this run's person group; on failure say so (it then shows in ``leftover_groups``)."""
+        if self.group_id is None:
+            return
+        group, self.group_id = self.group_id, None
+        self._session.closing = True
+        try:
+            self._session.call("deleting the person group", lambda: self._client.person_group.delete(group))
+        except AzureNotFound:
+            pass
+        except AzureError as exc:
+            self._session.note(f"Could not delete the Azure person group {group}: {exc} Delete it from the settings.")
+        finally:
+            self._session.closing = False
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+
+    @property
+    def _client(self):
+        return self._session.client
+
+    def _upload(self, photo: Path) -> bytes:
+        data, note = upload_bytes(photo)
+        if note:
+            self.changed_uploads.append(note)
+            self._session.note(note)
+        return data
+
+    def _person(self, person: str) -> str:
+        if self.group_id is None:
+            self._create_group()
+        if person not in self._person_ids:
+            created = self._session.call(
+                f"creating person {person}",
+                lambda: self._client.person_group_person.create(self.group_id, name=person[:128]),
+            )
+            self._person_ids[person] = created.person_id
+            self._names[created.person_id] = person
+        return self._person_ids[person]
+
+    def _create_group(self) -> None:
+        # Probe first: an unapproved resource may accept groups and uploads and only refuse at detect, which
+        # would come after minutes of enrolment on the free tier. This stops the study at its first call.
+        _probe(self._session, self.recognition_model, self.detection_model)
+        group_id = f"{GROUP_PREFIX}{uuid.uuid4().hex}"
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        self._session.call(
+            "creating the person group",
+            lambda: self._client.person_group.create(
+                group_id, name=f"Fawkes Tracker study {stamp}", user_data="Made by Fawkes Tracker; safe to delete.",
+                recognition_model=self.recognition_model,
+            ),
+        )
+        self.group_id = group_id
+
+
+def _probe(session: _AzureSession, recognition_model: str, detection_model: str) -> None:
+    """One detect with a face ID on a faceless image: raises if the key, endpoint or approval is wrong."""
+    image = _probe_image()
+    try:
+        session.call(
+            "checking the connection",
+            lambda: session.client.face.detect_with_stream(
+                io.BytesIO(image), return_face_id=True, recognition_model=recognition_model,
+                detection_model=detection_model,
+            ),
+            Path("connection-test.png"),
+        )
+    except UnusableImage:
+        pass  # the service got as far as looking at the image, so key, endpoint and approval are fine
+
+
+def test_connection(endpoint: str, key: str, *, timeout_s: float = 15.0) -> tuple[bool, str]:
+    """Whether the Azure Face resource can be used for the study, in one call; the message says why not."""
+    try:
+        session = _AzureSession(endpoint, key, calls_per_second=CALLS_PER_SECOND["standard"], max_retries=1,
+                                timeout_s=timeout_s, backoff_s=1.0)
+        _probe(session, *MODELS["latest"])
+    except AzureRateLimited:
+        return True, "Connected; the key and endpoint work, but Azure says the rate limit is reached right now."
+    except AzureError as exc:
+        return False, str(exc)
+    return True, f"Connected to {session.endpoint}: the key works and the resource may use identification."
+
+
+test_connection.__test__ = False  # a library function, not a pytest test
+
+
+def _admin_session(endpoint: str, key: str, job: Job) -> _AzureSession:
+    return _AzureSession(endpoint, key, calls_per_second=CALLS_PER_SECOND["free"], job=job)
+
+
+def leftover_groups(endpoint: str, key: str, job: Job = NO_JOB) -> list[LeftoverGroup]:
+    """Person groups this app made that still exist (left by a crashed or killed run)."""
+    session = _admin_session(endpoint, key, job)
+    found, start = [], None
+    while True:
+        page = session.call("listing person groups", lambda: session.client.person_group.list(start=start, top=1000))
+        found += [g for g in page if g.person_group_id.startswith(GROUP_PREFIX)]
+        if len(page) < 1000:
+            return [LeftoverGroup(g.person_group_id, g.name or "", g.user_data or "") for g in found]
+        start = page[-1].person_group_id
+
+
+def delete_group(endpoint: str, key: str, group_id: str, job: Job = NO_JOB) -> None:
+    """Delete one person group (a group already gone counts as deleted)."""
+    session = _admin_session(endpoint, key, job)
+    try:
+        session.call(f"deleting person group {group_id}", lambda: session.client.person_group.delete(group_id))
+    except AzureNotFound:
+        pass

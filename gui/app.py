@@ -1,0 +1,45 @@
+"""Start the desktop application: ``run()`` is what ``python main.py`` calls without arguments."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtWidgets import QApplication
+
+ORGANISATION = "FawkesTracker"
+APP_NAME = "Fawkes Tracker"
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "resources" / "sample"
+
+
+def user_data_dir() -> Path:
+    """Where the log, downloads, cloaks and studies go (e.g. ~/.local/share/FawkesTracker/Fawkes Tracker)."""
+    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+
+
+def application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APP_NAME)
+    return app
+
+
+def create_window(settings: QSettings | None = None, data_dir: Path | None = None):
+    """The main window, shown; needs a QApplication. Tests pass their own settings and data folder."""
+    from .errors import install_excepthook, start_log
+    from .main_window import MainWindow
+
+    data_dir = data_dir or user_data_dir()
+    start_log(data_dir)
+    window = MainWindow(settings or QSettings(), data_dir)
+    install_excepthook(lambda: window)
+    window.show()
+    return window
+
+
+def run() -> int:
+    app = application()
+    window = create_window()
+    window.open_start_dataset()
+    return app.exec()

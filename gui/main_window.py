@@ -1,0 +1,247 @@
+"""The main window: four tabs, the menus, the settings remembered between launches, the study's lifecycle."""
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget
+
+from .app import APP_NAME, REPO, SAMPLE
+from .cloaking_tab import CloakingTab
+from .dataset_tab import DatasetTab
+from .errors import log, show_error
+from .recognition_tab import RecognitionTab
+from .results_tab import ResultsTab
+from .thumbnails import ThumbnailCache
+from .worker import Task
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings, data_dir: Path):
+        super().__init__()
+        self.setWindowTitle(APP_NAME)
+        self.settings = settings
+        self.data_dir = data_dir
+        self.thumbnails = ThumbnailCache(96, parent=self)
+        self.small_thumbnails = ThumbnailCache(40, parent=self)
+        self.dataset = None
+        self.split = None
+
+        self.tabs = QTabWidget()
+        self.dataset_tab = DatasetTab(self)
+        self.cloaking_tab = CloakingTab(self)
+        self.recognition_tab = RecognitionTab(self)
+        self.results_tab = ResultsTab(self)
+        for tab, name in ((self.dataset_tab, "&Dataset"), (self.cloaking_tab, "&Cloaking"),
+                          (self.recognition_tab, "&Recognition"), (self.results_tab, "R&esults")):
+            self.tabs.addTab(tab, name)
+        self.setCentralWidget(self.tabs)
+        self.dataset_tab.split_changed.connect(self._on_split)
+        self._build_menus()
+        self.statusBar().showMessage("Open a folder of face photos, or use the bundled sample.")
+
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        self.tabs.setCurrentIndex(int(settings.value("window/tab", 0)))
+
+    # ---- menus -------------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        def action(menu, text, slot, shortcut, tip=""):
+            act = QAction(text, self)
+            act.setShortcut(QKeySequence(shortcut))
+            act.setStatusTip(tip)
+            act.setToolTip(tip)
+            act.triggered.connect(slot)
+            menu.addAction(act)
+            return act
+
+        file = self.menuBar().addMenu("&File")
+        self.open_dataset_action = action(file, "&Open dataset…", self.dataset_tab.choose_folder, "Ctrl+O",
+                                          "Open a folder of face photos (IMM names, one folder per person, or a CSV).")
+        action(file, "Open the &bundled sample", lambda: self.dataset_tab.open_folder(SAMPLE), "Ctrl+B",
+               "Thirty IMM photos of five people that come with the app.")
+        self.download_action = action(file, "&Download the full IMM database…", self.dataset_tab.download_imm, "Ctrl+D",
+                                      "240 photos of 40 people from the publisher (DTU); about 50 MB.")
+        file.addSeparator()
+        action(file, "Open st&udy…", self.choose_study, "Ctrl+Shift+O", "Open a study folder to look at it or finish it.")
+        self.save_study_action = action(file, "&Save study as…", self.save_study, "Ctrl+S",
+                                        "Copy the current study folder (results, split, manifest, histogram) somewhere.")
+        self.save_csv_action = action(file, "Save results as &CSV…", self.save_csv, "Ctrl+E", "One row per test photo.")
+        action(file, "Export histogram as &PNG…", lambda: self.export_histogram("png"), "Ctrl+Shift+P")
+        action(file, "Export histogram as S&VG…", lambda: self.export_histogram("svg"), "Ctrl+Shift+V")
+        file.addSeparator()
+        action(file, "&Quit", self.close, "Ctrl+Q")
+
+        study = self.menuBar().addMenu("&Study")
+        self.cloak_action = action(study, "&Cloak the training photos", self.cloaking_tab.run_cloaking, "Ctrl+K",
+                                   "Cloak the split's training photos with the chosen version and mode, to look at them.")
+        self.run_action = action(study, "&Run the study", self.run_study, "Ctrl+R",
+                                 "Enrol the training photos of every condition, identify the test photos, report.")
+        action(study, "C&ancel what is running", Task.cancel_all, "Esc", "Stop after the current step; finished work is kept.")
+
+        view = self.menuBar().addMenu("&View")
+        for i in range(self.tabs.count()):
+            action(view, self.tabs.tabText(i).replace("&", ""), lambda _=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}")
+
+        help_menu = self.menuBar().addMenu("&Help")
+        action(help_menu, "&About Fawkes Tracker", self.show_about, "F1", "What the numbers mean, white-box and black-box, citations.")
+        action(help_menu, "Open the &log file", self.open_log, "Ctrl+L", "Full details of every problem the app met.")
+
+    # ---- dataset -----------------------------------------------------------------------------
+    def open_start_dataset(self) -> None:
+        """The bundled sample on first launch, the last dataset afterwards."""
+        last = self.settings.value("dataset/last")
+        self.dataset_tab.open_folder(Path(last) if last and Path(last).exists() else SAMPLE)
+
+    def _on_split(self, dataset, split) -> None:
+        self.dataset, self.split = dataset, split
+        self.cloaking_tab.dataset_changed()
+        self.statusBar().showMessage(
+            f"{dataset.root.name}: {len(split.people)} people in the study, "
+            f"{sum(map(len, split.train.values()))} training and {sum(map(len, split.test.values()))} test photos.")
+
+    # ---- study -------------------------------------------------------------------------------
+    def study_config(self, out: Path | None = None):
+        from core.study import StudyConfig
+
+        rule, seed = self.dataset_tab.rule()
+        return StudyConfig(
+            dataset=self.dataset.root, out=out or self.data_dir / "studies" / time.strftime("%Y-%m-%d_%H-%M-%S"),
+            split=rule, seed=seed, recognizers=self.recognition_tab.recognizers(),
+            conditions=self.cloaking_tab.conditions(), recognizer_options=self.recognition_tab.recognizer_options(),
+            cloak_options=self.cloaking_tab.cloak_options())
+
+    def run_study(self) -> None:
+        if self.dataset is None:
+            QMessageBox.information(self, APP_NAME, "Open a dataset first (File › Open dataset…).")
+            return
+        if not self.recognition_tab.recognizers():
+            QMessageBox.information(self, APP_NAME, "Choose at least one recognizer on the Recognition tab.")
+            return
+        self.tabs.setCurrentWidget(self.results_tab)
+        self.results_tab.run(self.study_config())
+
+    def choose_study(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a study folder", self._last_dir("study"))
+        if folder:
+            self.open_study(Path(folder))
+
+    def open_study(self, folder: Path) -> None:
+        """Show a saved study exactly as it was; offer to finish it when it was interrupted."""
+        from core.study import load_study
+
+        try:
+            study = load_study(folder)
+        except Exception as exc:
+            show_error(self, f"opening the study {folder}", exc, "Choose a folder made by Run the study or Save study as….")
+            return
+        self.settings.setValue("dirs/study", str(folder))
+        study.config.out = folder
+        if study.config.dataset.exists():
+            self.dataset_tab.set_rule(study.config.split, study.config.seed)
+            self.dataset_tab.open_folder(study.config.dataset)
+        self.cloaking_tab.set_conditions(study.config.conditions)
+        self.recognition_tab.set_recognizers(study.config.recognizers)
+        self.results_tab.show_study(study)
+        self.tabs.setCurrentWidget(self.results_tab)
+        if not study.finished:
+            box = QMessageBox(QMessageBox.Icon.Question, APP_NAME,
+                              f"The study in {folder.name} was interrupted ({len(study.rows)} test results kept). Finish it now?",
+                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+            box.setObjectName("resumeDialog")
+            box.accepted.connect(lambda: self.results_tab.run(study.config, resume_rows=study.rows))
+            box.open()
+
+    def save_study(self) -> None:
+        source = self.results_tab.study_dir
+        if source is None or not source.exists():
+            QMessageBox.information(self, APP_NAME, "There is no study to save yet: run one first (Study › Run the study).")
+            return
+        target = QFileDialog.getExistingDirectory(self, "Choose where to put the study folder", self._last_dir("study"))
+        if target:
+            self.save_study_to(Path(target) / source.name)
+
+    def save_study_to(self, target: Path) -> None:
+        source = self.results_tab.study_dir
+        staging = target.with_name(f".{target.name}.copying")
+        try:
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.copytree(source, staging)
+            if target.exists():
+                shutil.rmtree(target)
+            staging.rename(target)  # the copy appears whole or not at all
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            show_error(self, f"saving the study to {target}", exc, "Choose a folder you can write to.")
+            return
+        self.settings.setValue("dirs/study", str(target.parent))
+        self.statusBar().showMessage(f"Study saved to {target}.")
+
+    def save_csv(self) -> None:
+        if not self.results_tab.rows:
+            QMessageBox.information(self, APP_NAME, "There are no results to save yet.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save results as CSV", str(Path(self._last_dir("csv")) / "results.csv"),
+                                              "CSV files (*.csv)")
+        if path:
+            self.save_csv_to(Path(path))
+
+    def save_csv_to(self, path: Path) -> None:
+        from core.results import write_rows_csv
+
+        try:
+            write_rows_csv(path, self.results_tab.rows)
+        except OSError as exc:
+            show_error(self, f"saving {path.name}", exc, "Choose a folder you can write to.")
+            return
+        self.settings.setValue("dirs/csv", str(path.parent))
+        self.statusBar().showMessage(f"{len(self.results_tab.rows)} results saved to {path}.")
+
+    def export_histogram(self, fmt: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, f"Export histogram as {fmt.upper()}",
+                                              str(Path(self._last_dir("figure")) / f"confidence_histogram.{fmt}"),
+                                              f"{fmt.upper()} files (*.{fmt})")
+        if path:
+            self.export_histogram_to(Path(path))
+
+    def export_histogram_to(self, path: Path) -> None:
+        try:
+            self.results_tab.export_histogram(path)
+        except (OSError, ValueError) as exc:
+            show_error(self, f"exporting the histogram to {path.name}", exc)
+            return
+        self.settings.setValue("dirs/figure", str(path.parent))
+        self.statusBar().showMessage(f"Histogram saved to {path}.")
+
+    # ---- help and housekeeping ---------------------------------------------------------------------
+    def show_about(self) -> None:
+        about = (REPO / "resources" / "help" / "about.html").read_text(encoding="utf-8")
+        box = QMessageBox(QMessageBox.Icon.NoIcon, f"About {APP_NAME}", about, QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setObjectName("aboutDialog")
+        box.open()
+
+    def open_log(self) -> None:
+        path = getattr(log, "log_path", None)
+        if path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    def _last_dir(self, kind: str) -> str:
+        return str(self.settings.value(f"dirs/{kind}", str(Path.home())))
+
+    def closeEvent(self, event) -> None:
+        Task.cancel_all()
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/tab", self.tabs.currentIndex())
+        for tab in (self.dataset_tab, self.cloaking_tab, self.recognition_tab, self.results_tab):
+            tab.save_settings()
+        self.settings.sync()
+        self.thumbnails.stop()
+        self.small_thumbnails.stop()
+        super().closeEvent(event)

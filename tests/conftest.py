@@ -1,0 +1,46 @@
+"""Shared test fixtures: the project's own small photo set, and ../shared when it is there."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _shared(sub: str) -> Path:
+    path = SHARED / sub
+    if not path.exists():
+        pytest.skip(f"needs the shared reference data at {path}, which is not present on this machine")
+    return path
+
+
+@pytest.fixture
+def fixture_imm() -> Path:
+    """Eighteen real IMM photos (persons 01-03, photos 1-6) kept in the repository, with attribution."""
+    return FIXTURES / "imm"
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    return _shared("")
+
+
+@pytest.fixture
+def imm_dir() -> Path:
+    return _shared("datasets/imm_face_db")
+
+
+@pytest.fixture
+def cloaks_dir() -> Path:
+    return _shared("datasets/fawkes_v0.3.1_cloaks")
+
+
+@pytest.fixture
+def models_dir() -> Path:
+    return _shared("models/human-models")

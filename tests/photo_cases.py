@@ -1,0 +1,34 @@
+"""Odd and broken photos made from the real fixture photos, for bad-input tests."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from PIL import Image
+
+
+def copy_persons(src: Path, dst: Path, persons: tuple[str, ...]) -> Path:
+    dst.mkdir(parents=True, exist_ok=True)
+    for photo in sorted(src.glob("*.jpg")):
+        if photo.name[:2] in persons:
+            shutil.copy(photo, dst / photo.name)
+    return dst
+
+
+def truncate(photo: Path, keep: float = 0.4) -> None:
+    data = photo.read_bytes()
+    photo.write_bytes(data[: int(len(data) * keep)])
+
+
+def background_only(src: Path, dst: Path) -> None:
+    """A real IMM photo cropped to its top-left corner: real pixels, no face."""
+    with Image.open(src) as img:
+        img.crop((0, 0, 160, 120)).save(dst)
+
+
+def rotated_with_exif(src: Path, dst: Path) -> None:
+    """Store the photo turned on its side with EXIF orientation 6, as a phone camera does."""
+    with Image.open(src) as img:
+        exif = Image.Exif()
+        exif[0x0112] = 6  # orientation: rotate 90° clockwise to view
+        img.transpose(Image.Transpose.ROTATE_90).save(dst, exif=exif.tobytes())
