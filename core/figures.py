@@ -1,6 +1,8 @@
 """Figures as matplotlib ``Figure`` objects (no pyplot state), for files and for the window."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -9,11 +11,19 @@ from .results import IDENTIFIED, ResultRow
 BIN_EDGES = np.linspace(0.0, 1.0, 11)
 
 
+def short_condition(condition: str) -> str:
+    """``import:/long/path/high`` → ``import:high``: figures have little room."""
+    if condition.startswith("import:"):
+        return "import:" + Path(condition.split(":", 1)[1]).name
+    return condition
+
+
 def series_label(row: ResultRow, several_recognizers: bool) -> str:
-    return f"{row.condition} · {row.recognizer}" if several_recognizers else row.condition
+    name = short_condition(row.condition)
+    return f"{name} · {row.recognizer}" if several_recognizers else name
 
 
-def draw_confidence_histogram(fig: Figure, rows: list[ResultRow]) -> Figure:
+def draw_confidence_histogram(fig: Figure, rows: list[ResultRow], threshold: float = 0.5) -> Figure:
     """Counts of test photos by the confidence of the best candidate, one bar series per condition.
 
     Photos with no candidate at all (no face found, nothing above the service's threshold, an error)
@@ -39,6 +49,9 @@ def draw_confidence_histogram(fig: Figure, rows: list[ResultRow]) -> Figure:
         ax.bar([fail_x + offset], [failures], width=width, color=bars.patches[0].get_facecolor() if bars.patches else None,
                hatch="//", edgecolor="black")
     ax.axvline(1.025, color="grey", linewidth=0.8)
+    ax.axvline(threshold, color="black", linestyle="--", linewidth=0.8)
+    ax.annotate("threshold", (threshold, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
+                textcoords="offset points", fontsize="small")
     ax.set_xticks(list(np.linspace(0, 1, 6)) + [fail_x], [f"{t:.1f}" for t in np.linspace(0, 1, 6)] + ["no\nresult"])
     ax.set_xlim(-0.05, fail_x + 0.08)
     ax.set_xlabel("confidence of the best candidate")
@@ -46,7 +59,7 @@ def draw_confidence_histogram(fig: Figure, rows: list[ResultRow]) -> Figure:
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_title("Confidence per test photo")
     if series:
-        ax.legend(fontsize="small", loc="upper left")
+        ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
     fig.tight_layout()
     return fig
 
@@ -69,7 +82,7 @@ def transfer_matrix(summary: dict) -> Figure:
         ax.text(j, i, f"{e['reidentified']}/{e['people']}\n{e['judged']}", ha="center", va="center", fontsize=9)
     ax.imshow(grid, cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
     ax.set_xticks(range(len(recognizers)), recognizers)
-    ax.set_yticks(range(len(conditions)), conditions)
+    ax.set_yticks(range(len(conditions)), [short_condition(c) for c in conditions])
     ax.set_title("People still re-identified (colour: protection rate)")
     fig.tight_layout()
     return fig
