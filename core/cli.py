@@ -57,13 +57,12 @@ def run_study_command(args: argparse.Namespace) -> int:
     recognizers = _list(args.recognizer) or ["dlib"]
     options: dict[str, dict] = {name: {"threshold": args.threshold} for name in recognizers}
     if "azure" in recognizers:
-        from .credentials import azure_settings_from_env, load_key
+        from .credentials import resolve_azure
 
-        endpoint, key = azure_settings_from_env()
-        key = key or load_key()
+        endpoint, key = resolve_azure()
         if not endpoint or not key:
-            print("error: Azure needs an endpoint and a key: set AZURE_FACE_ENDPOINT and AZURE_FACE_KEY, "
-                  "or save them in the app's Recognition tab.", file=sys.stderr)
+            print("error: Azure needs an endpoint and a key: set AZURE_FACE_ENDPOINT, and AZURE_FACE_KEY "
+                  "unless the key is saved in the app's Recognition tab.", file=sys.stderr)
             return 2
         options["azure"].update(endpoint=endpoint, key=key, tier=args.azure_tier, models=args.azure_models)
     config = StudyConfig(

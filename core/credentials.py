@@ -37,6 +37,8 @@ def save_key(key: str) -> str:
     """Keep the key in the keyring if there is one, else in memory for this session; returns what happened."""
     global _session_key
     key = key.strip()
+    if not key:
+        return "No key given, so nothing was saved."
     available, where = keyring_available()
     if available:
         try:

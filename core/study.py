@@ -156,15 +156,16 @@ def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyCo
     people = [p for p in split.people if p in prepared.training]
     tests = [(p, f) for p in people for f in split.test[p] if (prepared.name, recognizer_name, f) not in recorder.done]
     recognizer = make_recognizer(recognizer_name, **config.recognizer_options.get(recognizer_name, {}))
-    description = recognizer.describe()
     if not tests:
         recognizer.close()
-        return description
+        return recognizer.describe()
     stage = f"{prepared.name} · {recognizer_name}"
     with recognizer:
-        if hasattr(recognizer, "set_job"):
-            recognizer.set_job(job)
+        recognizer.set_job(job)
         photos = [(p, photo) for p in people for photo in prepared.training[p]]
+        plan = recognizer.plan(len(people), len(photos), len(tests))
+        if plan is not None:
+            job.note(f"{stage}: {plan}")
         enrolled: set[str] = set()
         for i, (person, photo) in enumerate(photos):
             job.step(f"Enrolling training photos ({stage})", i, len(photos), photo.name)
@@ -186,7 +187,7 @@ def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyCo
                 continue
             recorder.add(_identify(recognizer, prepared, person, relative, dataset))
         job.step(f"Identifying test photos ({stage})", len(tests), len(tests))
-    return description
+        return recognizer.describe()  # after the run: it names the remote group and any scaled uploads
 
 
 def _identify(recognizer, prepared: PreparedCondition, person: str, relative: str, dataset: Dataset) -> ResultRow:

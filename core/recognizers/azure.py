@@ -27,8 +27,15 @@ from typing import Callable
 from urllib.parse import urlparse
 
 import numpy as np
+import requests
+from azure.cognitiveservices.vision.face import FaceClient
+from azure.cognitiveservices.vision.face.models import APIErrorException
+from azure.cognitiveservices.vision.face.version import VERSION as SDK_VERSION
+from msrest.authentication import CognitiveServicesCredentials
+from msrest.exceptions import ClientRequestError, ValidationError
 from PIL import Image, UnidentifiedImageError
 
+from ..credentials import resolve_azure
 from ..images import NoFaceFound, UnusableImage, load_rgb
 from ..jobs import NO_JOB, Job
 from .base import DEFAULT_THRESHOLD, Candidate, Recognizer
@@ -41,6 +48,7 @@ MODELS = {  # our name -> (recognition model, detection model); never mix them b
 CALLS_PER_SECOND = {"free": 20 / 60, "standard": 10.0}  # F0 and S0 rate limits
 MAX_UPLOAD_BYTES = 6 * 1024 * 1024
 MIN_UPLOAD_BYTES = 1024
+DOWNSCALED_SIDE = 1920  # Azure's detector works on at most about 1920×1080 anyway
 AZURE_FORMATS = {"JPEG", "PNG", "GIF", "BMP"}
 LIMITED_ACCESS = (
     "This Azure Face resource is not approved for identification. Since June 2022 Microsoft restricts "
@@ -168,12 +176,7 @@ class _AzureSession:
         timeout_s: float = 30.0,
         backoff_s: float = 2.0,
         job: Job = NO_JOB,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
     ):
-        from azure.cognitiveservices.vision.face import FaceClient
-        from msrest.authentication import CognitiveServicesCredentials
-
         if not key:
             raise AzureAuthError(
                 "No Azure key: save it in the settings, or set AZURE_FACE_KEY for the command line."
@@ -190,18 +193,22 @@ class _AzureSession:
         self.calls_per_second = calls_per_second
         self.pacer = _Pacer.for_endpoint(self.endpoint, calls_per_second)
         self.job = job
-        self.sleep = sleep
-        self.clock = clock
         self.calls_made = 0
         self.closing = False  # while cleaning up, a cancelled job must not stop us
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.client.close()  # its pooled connections
+
     def call(self, what: str, send: Callable[[], object], photo: Path | None = None):
         """Run ``send`` (one SDK call, which must build a fresh stream each time) with pacing and retries."""
-        from azure.cognitiveservices.vision.face.models import APIErrorException
-        from msrest.exceptions import ClientRequestError, ValidationError
-
-        for attempt in range(self.max_retries + 1):
-            self.wait(self.pacer.reserve(self.clock()))
+        attempt = 0
+        while True:
+            if not self.closing:
+                self.job.check()
+            self.wait(self.pacer.reserve(time.monotonic()))
             self.calls_made += 1
             try:
                 return send()
@@ -209,21 +216,21 @@ class _AzureSession:
                 status = exc.response.status_code
                 if (status == 429 or status >= 500) and attempt < self.max_retries:
                     self._wait_before_retry(exc, status, what, attempt)
+                    attempt += 1
                     continue
-                raise self._api_error(exc, what, photo) from None
+                raise self._api_error(exc, what, photo, attempt + 1) from None
             except ClientRequestError as exc:
                 raise self._connection_error(exc) from None
             except ValidationError as exc:
                 raise AzureError(f"Azure {what}: the request was refused before sending ({exc}).") from None
-        raise AssertionError("unreachable")
 
     def wait(self, seconds: float) -> None:
         """Sleep in short slices so that a cancel takes effect within a fraction of a second."""
-        end = self.clock() + seconds
-        while (left := end - self.clock()) > 0:
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
             if not self.closing:
                 self.job.check()
-            self.sleep(min(left, 0.25))
+            time.sleep(min(left, 0.25))
 
     def _wait_before_retry(self, exc, status: int, what: str, attempt: int) -> None:
         hint = _retry_after(exc)
@@ -242,7 +249,7 @@ class _AzureSession:
     def scrub(self, text: str) -> str:
         return text.replace(self._key, "[key hidden]") if self._key else text
 
-    def _api_error(self, exc, what: str, photo: Path | None) -> Exception:
+    def _api_error(self, exc, what: str, photo: Path | None, attempts: int) -> Exception:
         status = exc.response.status_code
         code, message, inner_code = _error_parts(exc)
         message = self.scrub(message)
@@ -262,7 +269,7 @@ class _AzureSession:
                 return AzureNotApproved(LIMITED_ACCESS)
             return AzureForbidden(f"Azure refused {what} (403): {message}")
         if status == 404:
-            if code.startswith("PersonGroup") or code.startswith("Person"):
+            if code.startswith("Person"):  # PersonGroupNotFound, PersonNotFound
                 return AzureNotFound(f"Azure {what}: {message} (was it deleted while the study ran?)")
             return AzureEndpointError(
                 f"{self.endpoint} answers, but there is no Face API behind it (404 on {what}); "
@@ -270,20 +277,17 @@ class _AzureSession:
             )
         if status == 409:
             return AzureConflict(f"Azure {what}: {message} (409 conflict).")
+        tries = f" ({attempts} tries)" if attempts > 1 else ""
         if status == 429:
             return AzureRateLimited(
-                f"Azure kept answering 'rate limit exceeded' to {what} after {self.max_retries} retries; "
-                "try again later or choose a slower pace (free tier: 20 calls a minute)."
+                f"Azure answered 'rate limit exceeded' to {what}{tries}; try again later or choose a slower pace "
+                "(free tier: 20 calls a minute)."
             )
         if status >= 500:
-            return AzureServiceError(
-                f"Azure had a server error ({status}) on {what} {self.max_retries + 1} times in a row; try again later."
-            )
+            return AzureServiceError(f"Azure had a server error ({status}) on {what}{tries}; try again later.")
         return AzureError(f"Azure {what} failed ({status} {code}): {message}")
 
     def _connection_error(self, exc) -> AzureError:
-        import requests
-
         cause = exc.__context__ or exc.__cause__
         text = str(cause or exc)
         if isinstance(cause, requests.exceptions.Timeout):
@@ -306,14 +310,16 @@ class _AzureSession:
 
 def _error_parts(exc) -> tuple[str, str, str]:
     """(code, message, innererror code) of an Azure error answer; innererror is only in the raw JSON."""
-    code = message = inner = ""
     try:
-        body = exc.response.json().get("error", {})
-        code, message = str(body.get("code", "")), str(body.get("message", ""))
-        inner = str((body.get("innererror") or {}).get("code", ""))
+        body = exc.response.json()
     except ValueError:  # not JSON: an HTML page from something that is not the Face API
-        message = f"HTTP {exc.response.status_code} {exc.response.reason}"
-    return code, message, inner
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return "", f"HTTP {exc.response.status_code} {exc.response.reason}", ""
+    inner = error.get("innererror")
+    inner_code = str(inner.get("code", "")) if isinstance(inner, dict) else ""
+    return str(error.get("code", "")), str(error.get("message", "")), inner_code
 
 
 def _retry_after(exc) -> float | None:
@@ -335,7 +341,7 @@ def _retry_after(exc) -> float | None:
 
 def upload_bytes(photo: Path) -> tuple[bytes, str | None]:
     """The bytes to send for ``photo`` and a note when they are not the file as it is: a copy scaled down
-    under Azure's 6 MB limit, or re-encoded because Azure cannot read the format or the EXIF turn."""
+    when the file is over Azure's 6 MB limit, or a JPEG copy when Azure cannot read the format."""
     photo = Path(photo)
     try:
         data = photo.read_bytes()
@@ -345,28 +351,30 @@ def upload_bytes(photo: Path) -> tuple[bytes, str | None]:
         raise UnusableImage(photo, "the file is under 1 KB, which Azure refuses")
     try:
         with Image.open(io.BytesIO(data)) as img:
-            fmt, turned = img.format, img.getexif().get(0x0112, 1) not in (1, None)
+            fmt, turned = img.format, img.getexif().get(0x0112, 1) != 1
     except (UnidentifiedImageError, OSError):
         raise UnusableImage(photo, "not an image file Pillow can read") from None
     if fmt in AZURE_FORMATS and len(data) <= MAX_UPLOAD_BYTES and not turned:
         return data, None
-    rgb = load_rgb(photo)  # upright, like every local recognizer sees it
-    scale, encoded = 1.0, _jpeg(rgb)
-    while len(encoded) > MAX_UPLOAD_BYTES:
-        scale *= 0.75
-        size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
-        encoded = _jpeg(np.asarray(Image.fromarray(rgb).resize(size, Image.LANCZOS)))
+    rgb = load_rgb(photo)  # upright, as every local recognizer sees it
+    height, width = rgb.shape[:2]
+    side = DOWNSCALED_SIDE if len(data) > MAX_UPLOAD_BYTES else max(width, height)
+    while True:
+        scale = min(1.0, side / max(width, height))
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        small = rgb if scale == 1 else np.asarray(Image.fromarray(rgb).resize(size, Image.LANCZOS))
+        encoded = _jpeg(small)
+        if len(encoded) <= MAX_UPLOAD_BYTES:
+            break
+        side = round(side * 0.75)
     if len(data) > MAX_UPLOAD_BYTES:
-        height, width = rgb.shape[:2]
-        new_w, new_h = round(width * scale), round(height * scale)
         return encoded, (
-            f"{photo.name} is {len(data) / 2**20:.1f} MB, over Azure's 6 MB limit: sent a copy "
-            f"{'re-encoded' if scale == 1 else f'scaled down from {width}×{height} to {new_w}×{new_h}'} "
-            f"({len(encoded) / 2**20:.1f} MB)."
+            f"{photo.name} is {len(data) / 2**20:.1f} MB, over Azure's 6 MB limit: sent a copy scaled down from "
+            f"{width}×{height} to {size[0]}×{size[1]} ({len(encoded) / 2**20:.1f} MB)."
         )
     if fmt not in AZURE_FORMATS:
-        return encoded, f"{photo.name}: Azure does not read {fmt}, so a JPEG copy was sent."
-    return encoded, None
+        return encoded, f"{photo.name}: Azure does not read {fmt} files, so a JPEG copy was sent."
+    return encoded, None  # only turned upright by its EXIF orientation
 
 
 def _jpeg(rgb: np.ndarray) -> bytes:
@@ -387,9 +395,11 @@ class AzureRecognizer(Recognizer):
     name = "azure"
     score_name = "Azure identify confidence"
     confidence_doc = (
-        "Azure Face: the confidence Azure's Identify returns for a candidate person (0..1). The threshold is "
-        "sent to Azure as confidenceThreshold, so candidates below it are not returned at all. Confidences "
-        "of different recognition models (recognition_01 in 2020, recognition_04 now) are not comparable."
+        "Azure Face: the confidence Azure's Identify returns for a candidate person (0..1), asked with "
+        "confidenceThreshold 0 so that even a weak best guess is recorded; a face counts as identified when "
+        "the best candidate is the right person with confidence ≥ the threshold (0.5 by default, like Azure's). "
+        "Confidences of different recognition models (recognition_01 in 2020, recognition_04 now) are not "
+        "comparable."
     )
 
     def __init__(
@@ -406,13 +416,9 @@ class AzureRecognizer(Recognizer):
         timeout_s: float = 30.0,
         backoff_s: float = 2.0,
         training_timeout_s: float = 600.0,
-        poll_interval_s: float = 5.0,
+        poll_interval_s: float = 2.0,
         job: Job = NO_JOB,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
     ):
-        from ..credentials import resolve_azure
-
         if tier not in CALLS_PER_SECOND:
             raise ValueError(f"Unknown Azure tier '{tier}': choose free or standard.")
         if models not in MODELS:
@@ -431,7 +437,7 @@ class AzureRecognizer(Recognizer):
         self.poll_interval_s = poll_interval_s
         self._session = _AzureSession(
             endpoint, key, calls_per_second=calls_per_second or CALLS_PER_SECOND[tier], max_retries=max_retries,
-            timeout_s=timeout_s, backoff_s=backoff_s, job=job, sleep=sleep, clock=clock,
+            timeout_s=timeout_s, backoff_s=backoff_s, job=job,
         )
         self.group_id: str | None = None
         self._person_ids: dict[str, str] = {}  # our identity name -> Azure personId
@@ -459,12 +465,10 @@ class AzureRecognizer(Recognizer):
         return CallPlan(calls, (calls - 1) / self._session.calls_per_second)
 
     def describe(self) -> dict:
-        from azure.cognitiveservices.vision.face.version import VERSION
-
         return {
             **super().describe(),
             "service": "Azure Face API v1.0",
-            "sdk": f"azure-cognitiveservices-vision-face {VERSION}",
+            "sdk": f"azure-cognitiveservices-vision-face {SDK_VERSION}",
             "endpoint": self.endpoint,
             "tier": self.tier,
             "calls_per_second": round(self._session.calls_per_second, 4),
@@ -496,7 +500,7 @@ class AzureRecognizer(Recognizer):
             raise AzureError("No training photo could be enrolled, so there is nobody to recognise.")
         session = self._session
         session.call("starting training", lambda: self._client.person_group.train(self.group_id))
-        started = session.clock()
+        started = time.monotonic()
         while True:
             status = session.call(
                 "checking training", lambda: self._client.person_group.get_training_status(self.group_id)
@@ -506,14 +510,14 @@ class AzureRecognizer(Recognizer):
                 self._trained = True
                 return
             if state == "failed":
-                raise AzureTrainingError(f"Azure could not train the person group: {status.message or 'no reason given'}.")
-            waited = session.clock() - started
+                reason = status.message or "no reason given"
+                raise AzureTrainingError(f"Azure could not train the person group: {reason}.")
+            waited = time.monotonic() - started
             if waited + self.poll_interval_s > self.training_timeout_s:
                 raise AzureTrainingError(
                     f"Azure training did not finish within {self.training_timeout_s:g} s (last state: {state}); "
                     "try again later."
                 )
-            session.job.step("Azure is training the person group", int(waited), int(self.training_timeout_s), state)
             session.wait(self.poll_interval_s)
 
     def identify(self, photo: Path) -> list[Candidate]:
@@ -537,28 +541,30 @@ class AzureRecognizer(Recognizer):
                 [faces[0].face_id],  # Azure lists faces largest first, like the local recognizers use
                 person_group_id=self.group_id,
                 max_num_of_candidates_returned=self.max_candidates,
-                confidence_threshold=self.threshold,
+                confidence_threshold=0.0,  # keep Azure's best guess; the study applies ``threshold`` to it
             ),
             photo,
         )
         candidates = results[0].candidates if results else []
         ranked = sorted(candidates, key=lambda c: c.confidence, reverse=True)
-        return [Candidate(self._names[c.person_id], c.confidence, c.confidence) for c in ranked if c.person_id in self._names]
+        return [Candidate(self._names[c.person_id], c.confidence, c.confidence) for c in ranked]
 
     def close(self) -> None:
         """Delete this run's person group; on failure say so (it then shows in ``leftover_groups``)."""
-        if self.group_id is None:
-            return
-        group, self.group_id = self.group_id, None
-        self._session.closing = True
-        try:
-            self._session.call("deleting the person group", lambda: self._client.person_group.delete(group))
-        except AzureNotFound:
-            pass
-        except AzureError as exc:
-            self._session.note(f"Could not delete the Azure person group {group}: {exc} Delete it from the settings.")
-        finally:
-            self._session.closing = False
+        with self._session:
+            if self.group_id is None:
+                return
+            group, self.group_id = self.group_id, None
+            self._session.closing = True
+            try:
+                self._session.call("deleting the person group", lambda: self._client.person_group.delete(group))
+            except AzureNotFound:
+                pass
+            except AzureError as exc:
+                self._session.note(f"Could not delete the Azure person group {group}: {exc} "
+                                   "Delete it from the settings.")
+            finally:
+                self._session.closing = False
 
     # -- helpers ---------------------------------------------------------------------------------------------
 
@@ -589,6 +595,11 @@ class AzureRecognizer(Recognizer):
         # Probe first: an unapproved resource may accept groups and uploads and only refuse at detect, which
         # would come after minutes of enrolment on the free tier. This stops the study at its first call.
         _probe(self._session, self.recognition_model, self.detection_model)
+        if self._session.calls_per_second < 1:
+            self._session.note(
+                f"Azure {self.tier} tier: calls go out {1 / self._session.calls_per_second:g} s apart; every training "
+                "photo takes one call and every test photo two."
+            )
         group_id = f"{GROUP_PREFIX}{uuid.uuid4().hex}"
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         self._session.call(
@@ -617,12 +628,12 @@ def _probe(session: _AzureSession, recognition_model: str, detection_model: str)
         pass  # the service got as far as looking at the image, so key, endpoint and approval are fine
 
 
-def test_connection(endpoint: str, key: str, *, timeout_s: float = 15.0) -> tuple[bool, str]:
+def test_connection(endpoint: str, key: str, *, models: str = "latest", timeout_s: float = 15.0) -> tuple[bool, str]:
     """Whether the Azure Face resource can be used for the study, in one call; the message says why not."""
     try:
-        session = _AzureSession(endpoint, key, calls_per_second=CALLS_PER_SECOND["standard"], max_retries=1,
-                                timeout_s=timeout_s, backoff_s=1.0)
-        _probe(session, *MODELS["latest"])
+        with _AzureSession(endpoint, key, calls_per_second=CALLS_PER_SECOND["standard"], max_retries=0,
+                           timeout_s=timeout_s) as session:
+            _probe(session, *MODELS[models])
     except AzureRateLimited:
         return True, "Connected; the key and endpoint work, but Azure says the rate limit is reached right now."
     except AzureError as exc:
@@ -633,26 +644,27 @@ def test_connection(endpoint: str, key: str, *, timeout_s: float = 15.0) -> tupl
 test_connection.__test__ = False  # a library function, not a pytest test
 
 
-def _admin_session(endpoint: str, key: str, job: Job) -> _AzureSession:
-    return _AzureSession(endpoint, key, calls_per_second=CALLS_PER_SECOND["free"], job=job)
+def _admin_session(endpoint: str, key: str, tier: str, job: Job) -> _AzureSession:
+    return _AzureSession(endpoint, key, calls_per_second=CALLS_PER_SECOND[tier], job=job)
 
 
-def leftover_groups(endpoint: str, key: str, job: Job = NO_JOB) -> list[LeftoverGroup]:
+def leftover_groups(endpoint: str, key: str, job: Job = NO_JOB, *, tier: str = "free") -> list[LeftoverGroup]:
     """Person groups this app made that still exist (left by a crashed or killed run)."""
-    session = _admin_session(endpoint, key, job)
     found, start = [], None
-    while True:
-        page = session.call("listing person groups", lambda: session.client.person_group.list(start=start, top=1000))
-        found += [g for g in page if g.person_group_id.startswith(GROUP_PREFIX)]
-        if len(page) < 1000:
-            return [LeftoverGroup(g.person_group_id, g.name or "", g.user_data or "") for g in found]
-        start = page[-1].person_group_id
+    with _admin_session(endpoint, key, tier, job) as session:
+        while True:
+            page = session.call("listing person groups",
+                                lambda: session.client.person_group.list(start=start, top=1000))
+            found += [g for g in page if g.person_group_id.startswith(GROUP_PREFIX)]
+            if len(page) < 1000:
+                return [LeftoverGroup(g.person_group_id, g.name or "", g.user_data or "") for g in found]
+            start = page[-1].person_group_id
 
 
-def delete_group(endpoint: str, key: str, group_id: str, job: Job = NO_JOB) -> None:
+def delete_group(endpoint: str, key: str, group_id: str, job: Job = NO_JOB, *, tier: str = "free") -> None:
     """Delete one person group (a group already gone counts as deleted)."""
-    session = _admin_session(endpoint, key, job)
-    try:
-        session.call(f"deleting person group {group_id}", lambda: session.client.person_group.delete(group_id))
-    except AzureNotFound:
-        pass
+    with _admin_session(endpoint, key, tier, job) as session:
+        try:
+            session.call(f"deleting person group {group_id}", lambda: session.client.person_group.delete(group_id))
+        except AzureNotFound:
+            pass

@@ -45,6 +45,14 @@ class Recognizer(ABC):
     def close(self) -> None:
         """Release what the backend holds (a remote person group, memory)."""
 
+    def set_job(self, job: Job) -> None:
+        """Where a backend sends its notes (waits for a server) and whose cancel ends its waits.
+        Local backends have nothing to say between photos."""
+
+    def plan(self, people: int, training_photos: int, test_photos: int):
+        """What a run will cost, in words (``str()``), where that is worth telling the user first; else None."""
+        return None
+
     def describe(self) -> dict:
         """What the manifest records about this backend (model files and hashes, settings)."""
         return {"name": self.name, "threshold": self.threshold}
