@@ -1,10 +1,15 @@
 """Differentiable face alignment: a similarity transform from landmarks, then bilinear sampling.
 
-Both functions work on batches and keep gradients flowing to the image pixels.
+* ``similarity_from_points`` + ``warp``: a general aligned crop (used by the TF.js networks);
+* ``dlib_face_chip``: dlib's own 5-point face chip (``dlib.get_face_chip``), pixel for pixel.
+
+All work on batches and keep gradients flowing to the image pixels.
 """
 from __future__ import annotations
 
+import functools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -122,40 +127,76 @@ def dlib_face_chip(
 
     ``quantize`` truncates to whole grey levels like dlib (gradients pass straight through).
     """
-    chips = []
+    batch, channels, height, width = image.shape
     points = landmarks.detach().to("cpu", torch.float64).numpy()
-    for b in range(image.shape[0]):
-        chips.append(_one_chip(image[b], points[b], size, padding, quantize))
-    return torch.stack(chips)
+    plans = [_chip_plan(tuple(face.ravel().tolist()), height, width, size, padding) for face in points]
+    if all(plan.pyramid_levels == 0 for plan in plans):
+        # Sample straight from the photos, one gather for the batch (its gradient is one scatter).
+        index = torch.stack([plan.photo_index for plan in plans]).to(image.device)
+        flat = image.reshape(batch, channels, height * width)
+        corners = torch.gather(flat, 2, index[:, None, :].expand(-1, channels, -1)).to(torch.float64)
+        chips = [_bilinear(c.reshape(channels, 4, -1), plan, quantize) for c, plan in zip(corners, plans)]
+    else:
+        chips = [_chip_from_region(photo, plan, quantize) for photo, plan in zip(image.unbind(0), plans)]
+    return torch.stack(chips).reshape(batch, channels, size, size).to(image.dtype)
 
 
-def _one_chip(image: torch.Tensor, landmarks: np.ndarray, size: int, padding: float, quantize: bool) -> torch.Tensor:
-    _, height, width = image.shape
-    rect, angle = dlib_chip_geometry(landmarks, size, padding)
+def dlib_chip_source_box(landmarks, height: int, width: int, size: int = 150, padding: float = 0.25) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom), inclusive, of the photo pixels dlib's chip at these landmarks (5, 2)
+    reads; nothing outside changes the chip. A crop that contains this box gives the same chip
+    (with the landmarks shifted by the crop's corner)."""
+    points = np.asarray(landmarks, dtype=np.float64).reshape(-1)
+    top, bottom, left, right = _chip_plan(tuple(points.tolist()), height, width, size, padding).region
+    return left, top, right, bottom
+
+
+@dataclass(frozen=True)
+class _ChipPlan:
+    """Where one chip's samples come from; depends only on the landmarks and the photo's size, so
+    it is computed once for the hundreds of passes that cloaking makes over the same face."""
+
+    region: tuple[int, int, int, int]  # top, bottom, left, right (inclusive) of the photo dlib works in
+    pyramid_levels: int  # how many times dlib halves that region before sampling
+    photo_index: torch.Tensor  # flat photo indices of the tl, tr, bl, br neighbours of all samples (4·N)
+    region_index: torch.Tensor  # the same in the (downsampled) region
+    lr: torch.Tensor  # fractional offsets of each sample (float64)
+    tb: torch.Tensor
+    inside: torch.Tensor  # samples whose 2×2 neighbourhood lies in the region (the others are black)
+
+
+def _neighbour_index(x0: torch.Tensor, y0: torch.Tensor, inside: torch.Tensor, width: int) -> torch.Tensor:
+    """Flat indices of the tl, tr, bl, br neighbours, one block after the other (4·N); samples not
+    inside read pixel 0 (they are blacked out afterwards)."""
+    tl = torch.where(inside, y0 * width + x0, torch.zeros_like(x0))
+    return torch.cat([tl, tl + inside, tl + width * inside, tl + (width + 1) * inside])
+
+
+@functools.lru_cache(maxsize=64)
+def _chip_plan(landmarks: tuple[float, ...], height: int, width: int, size: int, padding: float) -> _ChipPlan:
+    rect, angle = dlib_chip_geometry(np.array(landmarks).reshape(-1, 2), size, padding)
     centre = np.array([(rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2])
     corners = [np.array(c, dtype=np.float64) for c in ((rect[0], rect[1]), (rect[2], rect[1]), (rect[0], rect[3]), (rect[2], rect[3]))]
     rotated = np.array([_rotate(centre, c, angle) for c in corners])
 
     # The region dlib works in: the rotated rectangle grown by a border (more when it downsamples
     # first), rounded to whole pixels and clipped to the photo.
-    depth, grow = 0, 2.0
+    grow = 2.0
     down = _rect_down(rect)
     while _area(down) > size * size:
         down = _rect_down(down)
-        depth += 1
         grow = grow * 2 + 2
     left, top = np.floor(rotated.min(0) - grow + 0.5).astype(int)
     right, bottom = np.floor(rotated.max(0) + grow + 0.5).astype(int)
-    left, top, right, bottom = max(left, 0), max(top, 0), min(right, width - 1), min(bottom, height - 1)
-    region = image[:, top : bottom + 1, left : right + 1].to(torch.float64)
+    left, top, right, bottom = max(int(left), 0), max(int(top), 0), min(int(right), width - 1), min(int(bottom), height - 1)
+    h, w = bottom - top + 1, right - left + 1
 
+    # Downsample while the chip would still cover more than twice its size (dlib's choice of level).
     local = rect - np.array([left, top, left, top], dtype=np.float64)
-    level = -1
+    levels = 0
     while _area(_rect_down(local)) > size * size:
-        level += 1
+        levels += 1
         local = _rect_down(local)
-    for _ in range(level + 1):
-        region = pyramid_down_2(region)
+        h, w = (h - 3) // 2, (w - 3) // 2
 
     # Chip corners (0,0), (size-1,0), (0,size-1) go to the rotated rectangle's corners.
     centre = np.array([(local[0] + local[2]) / 2, (local[1] + local[3]) / 2])
@@ -163,30 +204,45 @@ def _one_chip(image: torch.Tensor, landmarks: np.ndarray, size: int, padding: fl
     tr = _rotate(centre, np.array([local[2], local[1]]), angle)
     bl = _rotate(centre, np.array([local[0], local[3]]), angle)
     m = np.stack([(tr - tl) / (size - 1), (bl - tl) / (size - 1)], axis=1)
-    return _sample_bilinear(region, m, tl, size, quantize).to(image.dtype)
-
-
-def _sample_bilinear(region: torch.Tensor, m: np.ndarray, offset: np.ndarray, size: int, quantize: bool) -> torch.Tensor:
-    """dlib's transform_image with interpolate_bilinear, black outside, from a (C, h, w) float64 region."""
-    channels, h, w = region.shape
     rows, cols = torch.meshgrid(torch.arange(size, dtype=torch.float64), torch.arange(size, dtype=torch.float64), indexing="ij")
-    x = m[0, 0] * cols + m[0, 1] * rows + offset[0]
-    y = m[1, 0] * cols + m[1, 1] * rows + offset[1]
-    left, top = torch.floor(x), torch.floor(y)
-    inside = (left >= 0) & (top >= 0) & (left + 1 < w) & (top + 1 < h)
-    lr, tb = x - left, y - top
-    index = torch.where(inside, top * w + left, torch.zeros_like(left)).long().reshape(-1)
-    flat = region.reshape(channels, -1)
-    tl, tr = flat[:, index], flat[:, torch.clamp(index + 1, max=h * w - 1)]
-    bl, br = flat[:, torch.clamp(index + w, max=h * w - 1)], flat[:, torch.clamp(index + w + 1, max=h * w - 1)]
-    lr, tb = lr.reshape(-1), tb.reshape(-1)
+    x = (m[0, 0] * cols + m[0, 1] * rows + tl[0]).reshape(-1)
+    y = (m[1, 0] * cols + m[1, 1] * rows + tl[1]).reshape(-1)
+    x0, y0 = torch.floor(x), torch.floor(y)
+    inside = (x0 >= 0) & (y0 >= 0) & (x0 + 1 < w) & (y0 + 1 < h)
+    col, row = x0.long(), y0.long()
+    photo_index = _neighbour_index(col + left, row + top, inside, width)
+    region_index = _neighbour_index(col, row, inside, w)
+    return _ChipPlan((top, bottom, left, right), levels, photo_index, region_index, x - x0, y - y0, inside)
+
+
+def _chip_from_region(photo: torch.Tensor, plan: _ChipPlan, quantize: bool) -> torch.Tensor:
+    """The chip when dlib first downsamples the face's region with its pyramid."""
+    top, bottom, left, right = plan.region
+    region = photo[:, top : bottom + 1, left : right + 1].to(torch.float64)
+    for _ in range(plan.pyramid_levels):
+        region = pyramid_down_2(region, quantize)
+    channels = region.shape[0]
+    corners = region.reshape(channels, -1)[:, plan.region_index.to(region.device)]
+    return _bilinear(corners.reshape(channels, 4, -1), plan, quantize)
+
+
+def _bilinear(corners: torch.Tensor, plan: _ChipPlan, quantize: bool) -> torch.Tensor:
+    """dlib's interpolate_bilinear from the (C, 4, N) float64 neighbours tl, tr, bl, br of each sample,
+    in dlib's order of operations; samples not wholly inside are black."""
+    tl, tr, bl, br = corners.unbind(1)
+    lr, tb = plan.lr.to(corners.device), plan.tb.to(corners.device)
     values = (1 - tb) * ((1 - lr) * tl + lr * tr) + tb * ((1 - lr) * bl + lr * br)
     values = values.clamp(0, 255)
     if quantize:
         values = _floor_straight_through(values)
-    values = values * inside.reshape(-1)
-    return values.reshape(channels, size, size)
+    return values * plan.inside.to(corners.device)
 
 
-def pyramid_down_2(region: torch.Tensor) -> torch.Tensor:
-    raise NotImplementedError("dlib's pyramid for large faces is not reproduced yet")
+def pyramid_down_2(region: torch.Tensor, quantize: bool = True) -> torch.Tensor:
+    """dlib's pyramid_down<2> for RGB images: a 5×5 binomial filter ([1 4 6 4 1]² / 256) without
+    padding, keeping every other row and column (output (h−3)//2 × (w−3)//2), stored as 8-bit."""
+    channels, h, w = region.shape
+    taps = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0], dtype=region.dtype, device=region.device)
+    kernel = (taps[:, None] * taps[None, :] / 256.0).expand(channels, 1, 5, 5)
+    out = F.conv2d(region[None], kernel, stride=2, groups=channels)[0][:, : (h - 3) // 2, : (w - 3) // 2]
+    return _floor_straight_through(out) if quantize else out

@@ -235,4 +235,7 @@ class DlibResNet(FaceEmbedder):
         return alignment.dlib_face_chip(image, landmarks, CHIP_SIZE, CHIP_PADDING, quantize=self.quantize_chip)
 
     def forward(self, image: torch.Tensor, landmarks: torch.Tensor) -> torch.Tensor:
+        """Descriptors (B, 128) of the faces at ``landmarks`` (B, 5, 2) in ``image`` (B, 3, H, W) RGB
+        0..255: dlib's ``compute_face_descriptor(photo, shape)`` when the landmarks are dlib's (whole
+        pixels). ``image`` may be a crop holding ``alignment.dlib_chip_source_box``."""
         return self.embed_chips(self.chips(image, landmarks))
