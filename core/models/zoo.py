@@ -116,8 +116,14 @@ def _download(url: str, target: Path, expected: str, job: Job) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def tfjs_model_file(filename: str, job: Job = NO_JOB, base_url: str | None = None) -> Path:
-    """The verified local path of one model file (``mobileface.json``...), downloading it once if needed."""
+def tfjs_model_file(
+    filename: str, job: Job = NO_JOB, base_url: str | None = None, local_folders: list[Path] | None = None
+) -> Path:
+    """The verified local path of one model file (``mobileface.json``...), downloading it once if needed.
+
+    ``local_folders`` replaces the folders searched after the user data folder; ``base_url`` the
+    download location (also settable with ``FAWKES_TRACKER_MODELS_URL``).
+    """
     expected = TFJS_SHA256.get(filename)
     if expected is None:
         raise ValueError(f"Unknown model file {filename}: choose one of {', '.join(TFJS_SHA256)}.")
@@ -126,7 +132,7 @@ def tfjs_model_file(filename: str, job: Job = NO_JOB, base_url: str | None = Non
         if sha256_of(cached) == expected:
             return cached
         cached.unlink()  # damaged or stale: fetch it again below
-    for folder in _local_folders():
+    for folder in _local_folders() if local_folders is None else local_folders:
         path = folder / filename
         if path.is_file():
             if sha256_of(path) != expected:
@@ -137,8 +143,10 @@ def tfjs_model_file(filename: str, job: Job = NO_JOB, base_url: str | None = Non
     return cached
 
 
-def tfjs_model_files(name: str, job: Job = NO_JOB, base_url: str | None = None) -> tuple[Path, Path]:
+def tfjs_model_files(
+    name: str, job: Job = NO_JOB, base_url: str | None = None, local_folders: list[Path] | None = None
+) -> tuple[Path, Path]:
     """``(json_path, bin_path)`` of the TF.js graph model ``name`` (``mobileface`` or ``faceres``)."""
     if name not in TFJS_MODELS:
         raise ValueError(f"Unknown model '{name}': choose one of {', '.join(TFJS_MODELS)}.")
-    return tfjs_model_file(f"{name}.json", job, base_url), tfjs_model_file(f"{name}.bin", job, base_url)
+    return tuple(tfjs_model_file(f"{name}.{ext}", job, base_url, local_folders) for ext in ("json", "bin"))
