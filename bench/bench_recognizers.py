@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.faces import detect_faces  # noqa: E402
 from core.images import load_rgb  # noqa: E402
-from core.recognizers.embedding import clear_face_cache  # noqa: E402
+from core.faces import clear_face_cache  # noqa: E402
 from core.recognizers.registry import make_recognizer  # noqa: E402
 
 DEFAULT_IMM = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "imm_face_db"

@@ -155,13 +155,12 @@ def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyCo
     """Enrol one condition's training photos in one recognizer and identify every test photo."""
     people = [p for p in split.people if p in prepared.training]
     tests = [(p, f) for p in people for f in split.test[p] if (prepared.name, recognizer_name, f) not in recorder.done]
-    recognizer = make_recognizer(recognizer_name, **config.recognizer_options.get(recognizer_name, {}))
+    recognizer = make_recognizer(recognizer_name, job=job, **config.recognizer_options.get(recognizer_name, {}))
     if not tests:
         recognizer.close()
         return recognizer.describe()
     stage = f"{prepared.name} · {recognizer_name}"
     with recognizer:
-        recognizer.set_job(job)
         photos = [(p, photo) for p in people for photo in prepared.training[p]]
         plan = recognizer.plan(len(people), len(photos), len(tests))
         if plan is not None:

@@ -1,7 +1,9 @@
 """The recognizer interface every backend implements: enrol photos, train, identify, close.
 
 A backend is one file: subclass ``Recognizer`` (or ``EmbeddingRecognizer`` for a local network that
-turns a face into a vector) and register it in ``core.recognizers.registry``.
+turns a face into a vector) and register it in ``core.recognizers.registry``. Every backend's
+constructor takes ``threshold`` and ``job`` (where it reports downloads, waits and notes) plus its own
+settings.
 """
 from __future__ import annotations
 
@@ -45,10 +47,6 @@ class Recognizer(ABC):
     def close(self) -> None:
         """Release what the backend holds (a remote person group, memory)."""
 
-    def set_job(self, job: Job) -> None:
-        """Where a backend sends its notes (waits for a server) and whose cancel ends its waits.
-        Local backends have nothing to say between photos."""
-
     def plan(self, people: int, training_photos: int, test_photos: int):
         """What a run will cost, in words (``str()``), where that is worth telling the user first; else None."""
         return None
@@ -70,8 +68,9 @@ class EmbeddingRecognizer(Recognizer):
 
     higher_is_better: bool = False  # True for similarities, False for distances
 
-    def __init__(self, threshold: float = DEFAULT_THRESHOLD):
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD, job: Job = NO_JOB):
         self.threshold = threshold
+        self.job = job
         self._vectors: dict[str, list[np.ndarray]] = {}
         self._people: list[str] = []
         self._means: np.ndarray | None = None

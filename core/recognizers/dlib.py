@@ -5,8 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..faces import detect_faces, dlib_lock
+from ..faces import dlib_lock, largest_face
 from ..images import NoFaceFound
+from ..jobs import NO_JOB, Job
 from ..models import zoo
 from .base import EmbeddingRecognizer
 
@@ -23,18 +24,18 @@ class DlibRecognizer(EmbeddingRecognizer):
     higher_is_better = False
     model_file = "dlib_face_recognition_resnet_model_v1.dat"
 
-    def __init__(self, threshold: float = 0.5):
-        super().__init__(threshold)
+    def __init__(self, threshold: float = 0.5, job: Job = NO_JOB):
+        super().__init__(threshold, job)
         import dlib
 
         self._net = dlib.face_recognition_model_v1(str(zoo.dlib_file(self.model_file)))
 
     def embed(self, rgb: np.ndarray, photo: Path) -> np.ndarray:
-        faces = detect_faces(rgb)
-        if not faces:
+        face = largest_face(rgb)
+        if face is None:
             raise NoFaceFound(photo)
         with dlib_lock():
-            return np.array(self._net.compute_face_descriptor(np.ascontiguousarray(rgb), faces[0].as_dlib_shape()))
+            return np.array(self._net.compute_face_descriptor(np.ascontiguousarray(rgb), face.as_dlib_shape()))
 
     def scores(self, vector: np.ndarray, means: np.ndarray) -> np.ndarray:
         return np.linalg.norm(means - vector, axis=1)

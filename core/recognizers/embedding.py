@@ -15,16 +15,13 @@ photos (40 people × 6; each photo against each person's mean of their other pho
 """
 from __future__ import annotations
 
-import hashlib
-import threading
-from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from ..faces import Face, detect_faces
+from ..faces import largest_face
 from ..images import NoFaceFound
 from ..jobs import NO_JOB, Job
 from ..models import zoo
@@ -36,35 +33,6 @@ from .base import DEFAULT_THRESHOLD, EmbeddingRecognizer
 # Part of the photo handed to the network: the face box grown by this many box sizes on every side,
 # enough for the widest crop (faceres) and far less work than a whole large photo.
 REGION_MARGIN = 1.0
-FACE_CACHE_SIZE = 2048
-
-# The largest face of recently seen photos, by pixel content: a study shows the same photo to
-# mobileface and faceres (and to each cloaking condition's test step), and detection costs more
-# than either network.
-_face_cache: OrderedDict[bytes, Face | None] = OrderedDict()
-_face_cache_lock = threading.Lock()
-
-
-def clear_face_cache() -> None:
-    with _face_cache_lock:
-        _face_cache.clear()
-
-
-def largest_face(rgb: np.ndarray) -> Face | None:
-    """dlib's largest face in ``rgb`` (None when there is none), remembered by pixel content."""
-    key = hashlib.blake2b(np.ascontiguousarray(rgb).data, digest_size=16).digest() + repr(rgb.shape).encode()
-    with _face_cache_lock:
-        if key in _face_cache:
-            _face_cache.move_to_end(key)
-            return _face_cache[key]
-    faces = detect_faces(rgb)
-    face = faces[0] if faces else None
-    with _face_cache_lock:
-        _face_cache[key] = face
-        while len(_face_cache) > FACE_CACHE_SIZE:
-            _face_cache.popitem(last=False)
-    return face
-
 
 @contextmanager
 def one_torch_thread():
@@ -108,7 +76,7 @@ class _NetworkRecognizer(EmbeddingRecognizer):
     ):
         """``device``: where the network runs (default: CUDA when present); ``job`` reports the one-time
         download of the model files, if they are not on this machine yet."""
-        super().__init__(threshold)
+        super().__init__(threshold, job)
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self._net = self.embedder_class(job=job).to(self.device).eval()
 
