@@ -115,6 +115,7 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
     goes on. An error that makes the rest pointless (a recognizer that cannot start, Azure refusing
     the key) stops it, with every finished row already on disk.
     """
+    conditions = [parse_condition(spec, **config.cloak_options) for spec in config.conditions]  # bad spellings fail now
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out / "study.json", config.to_json())
@@ -132,8 +133,7 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
     described: dict[str, dict] = {}
     started = time.time()
 
-    for spec in config.conditions:
-        condition = parse_condition(spec, **config.cloak_options)
+    for condition in conditions:
         prepared = condition.prepare(dataset, split, out, job)
         set_aside[prepared.name] = {**split.left_out, **prepared.set_aside}
         notes[prepared.name] = list(prepared.notes)

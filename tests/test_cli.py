@@ -20,11 +20,17 @@ def test_study_command_prints_progress_and_writes_the_results(fixture_imm, tmp_p
     assert json.loads((tmp_path / "s" / "summary.json").read_text())["conditions"][0]["people"] == 3
 
 
-def test_bad_input_exits_non_zero_with_one_line_reason(tmp_path):
+def test_bad_input_exits_non_zero_with_one_line_reason(fixture_imm, tmp_path):
     missing = _main("study", "--dataset", tmp_path / "nowhere", "--out", tmp_path / "s")
     assert missing.returncode == 2
     assert missing.stderr.strip().splitlines() == [f"error: The dataset folder {tmp_path / 'nowhere'} does not exist."]
 
-    (tmp_path / "d").mkdir()
-    wrong = _main("study", "--dataset", tmp_path / "d", "--out", tmp_path / "s", "--condition", "blur")
-    assert wrong.returncode == 2 and len(wrong.stderr.strip().splitlines()) == 1
+    (tmp_path / "empty").mkdir()
+    empty = _main("study", "--dataset", tmp_path / "empty", "--out", tmp_path / "s")
+    assert empty.returncode == 2
+    assert empty.stderr.strip().splitlines()[-1] == f"error: No usable face photos were found in {tmp_path / 'empty'}."
+
+    wrong = _main("study", "--dataset", fixture_imm, "--out", tmp_path / "s", "--condition", "blur")
+    assert wrong.returncode == 2
+    errors = [line for line in wrong.stderr.splitlines() if line.startswith("error:")]
+    assert errors == ["error: Unknown condition 'blur': use none, import:FOLDER, fawkes:VERSION:MODE or external:MODE."]
