@@ -30,6 +30,7 @@ def draw_confidence_histogram(fig: Figure, rows: list[ResultRow], threshold: flo
     get their own bar at the right instead of being counted as confidence 0.
     """
     fig.clear()
+    fig.set_layout_engine("constrained")  # keeps the legend below the axes from covering the x label
     ax = fig.add_subplot(1, 1, 1)
     several = len({r.recognizer for r in rows}) > 1
     series: dict[str, list[ResultRow]] = {}
@@ -59,8 +60,7 @@ def draw_confidence_histogram(fig: Figure, rows: list[ResultRow], threshold: flo
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_title("Confidence per test photo")
     if series:
-        ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
-    fig.tight_layout()
+        fig.legend(loc="outside lower center", ncol=2 if len(series) > 1 else 1, fontsize="small", frameon=False)
     return fig
 
 

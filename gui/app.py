@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 ORGANISATION = "FawkesTracker"
@@ -14,8 +14,11 @@ SAMPLE = REPO / "resources" / "sample"
 
 
 def user_data_dir() -> Path:
-    """Where the log, downloads, cloaks and studies go (e.g. ~/.local/share/FawkesTracker/Fawkes Tracker)."""
-    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+    """Where the log, downloads, cloaks and studies go: the core's data folder, shared with the model files
+    (``FAWKES_TRACKER_DATA`` if set, else e.g. ~/.local/share/FawkesTracker)."""
+    from core.models.zoo import user_data_dir as core_data_dir
+
+    return core_data_dir()
 
 
 def application(argv: list[str] | None = None) -> QApplication:

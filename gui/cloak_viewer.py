@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QGridLayout, QHBoxLayout, QLabel,
@@ -33,6 +32,11 @@ class SyncedView(QGraphicsView):
     def wheelEvent(self, event) -> None:
         self.viewer.zoom(ZOOM_STEP if event.angleDelta().y() > 0 else 1 / ZOOM_STEP)
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.viewer.fitting:
+            self.viewer.fit()
+
     def show_pixmap(self, pixmap: QPixmap) -> None:
         self.item.setPixmap(pixmap)
         self.scene().setSceneRect(self.item.boundingRect())
@@ -41,8 +45,10 @@ class SyncedView(QGraphicsView):
 class CloakViewer(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self._scale = 1.0
+        self.fitting = True  # keep the whole photo in view as the window is resized, until the user zooms
         self.views = [SyncedView(self) for _ in range(3)]
-        self.titles = [QLabel("Original"), QLabel("Cloaked"), QLabel("Difference ×10")]
+        self.titles = [QLabel("Original"), QLabel("Cloaked"), QLabel("Difference ×20")]
         grid = QGridLayout()
         for i, (title, view) in enumerate(zip(self.titles, self.views)):
             title.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -54,7 +60,7 @@ class CloakViewer(QWidget):
 
         self.gain = QSpinBox()
         self.gain.setRange(1, 100)
-        self.gain.setValue(10)
+        self.gain.setValue(20)
         self.gain.setPrefix("×")
         self.gain.setToolTip("How much the difference is amplified so that a small cloak becomes visible.")
         self.gain.valueChanged.connect(self._redraw_difference)
@@ -63,7 +69,7 @@ class CloakViewer(QWidget):
         fit.clicked.connect(self.fit)
         actual = QPushButton("100 %")
         actual.setToolTip("One photo pixel per screen pixel.")
-        actual.clicked.connect(lambda: self.set_scale(1.0))
+        actual.clicked.connect(lambda: self.set_scale(1.0, fitting=False))
         self.metrics = QLabel("Choose a cloaked photo in the list to compare it with its original.")
         self.metrics.setWordWrap(True)
         controls = QHBoxLayout()
@@ -76,26 +82,27 @@ class CloakViewer(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(grid, 1)
         layout.addLayout(controls)
-        self._pair: tuple[np.ndarray, np.ndarray] | None = None
-        self._scale = 1.0
+        self._pair: tuple | None = None  # (original, cloaked) RGB arrays
 
     def show_pair(self, original: Path, cloaked: Path, metrics_text: str) -> Task:
         """Load both photos off the GUI thread, then show them and their difference."""
-        from core.images import load_rgb
-
         self.metrics.setText(metrics_text)
-        task = Task(lambda job: (load_rgb(original), load_rgb(cloaked)), f"loading {Path(cloaked).name}", self)
+
+        def load(job):
+            from core.images import load_rgb
+            return load_rgb(original), load_rgb(cloaked)
+
+        task = Task(load, f"loading {Path(cloaked).name}")
         task.succeeded.connect(self._show_loaded)
         task.failed.connect(lambda exc: show_error(self, f"showing {Path(cloaked).name}", exc))
         return task.start()
 
-    def _show_loaded(self, pair: tuple[np.ndarray, np.ndarray]) -> None:
-        first_time = self._pair is None
+    def _show_loaded(self, pair: tuple) -> None:
         self._pair = pair
         self.views[0].show_pixmap(to_pixmap(pair[0]))
         self.views[1].show_pixmap(to_pixmap(pair[1]))
         self._redraw_difference()
-        if first_time:
+        if self.fitting:
             self.fit()
 
     def _redraw_difference(self) -> None:
@@ -107,13 +114,16 @@ class CloakViewer(QWidget):
             self.views[2].show_pixmap(QPixmap())
             self.titles[2].setText("Difference: the two photos differ in size")
             return
+        import numpy as np  # loaded by then: the photos came as arrays
+
         diff = np.abs(cloaked.astype(np.int16) - original.astype(np.int16)) * self.gain.value()
         self.views[2].show_pixmap(to_pixmap(np.clip(diff, 0, 255).astype(np.uint8)))
 
     def zoom(self, factor: float) -> None:
-        self.set_scale(self._scale * factor)
+        self.set_scale(self._scale * factor, fitting=False)
 
-    def set_scale(self, scale: float) -> None:
+    def set_scale(self, scale: float, fitting: bool) -> None:
+        self.fitting = fitting
         self._scale = min(max(scale, 0.05), 40.0)
         for view in self.views:
             view.resetTransform()
@@ -125,7 +135,7 @@ class CloakViewer(QWidget):
         if rect.isEmpty():
             return
         viewport = view.viewport().size()
-        self.set_scale(min(viewport.width() / rect.width(), viewport.height() / rect.height()) * 0.98)
+        self.set_scale(min(viewport.width() / rect.width(), viewport.height() / rect.height()) * 0.98, fitting=True)
 
     def _pan(self, bar_of, value: int) -> None:
         for view in self.views:
@@ -134,7 +144,9 @@ class CloakViewer(QWidget):
                 bar.setValue(value)
 
 
-def to_pixmap(rgb: np.ndarray) -> QPixmap:
+def to_pixmap(rgb) -> QPixmap:
+    import numpy as np
+
     rgb = np.ascontiguousarray(rgb)
     height, width = rgb.shape[:2]
     image = QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888)

@@ -94,7 +94,7 @@ class DatasetTab(QWidget):
         self.grid.setLayoutMode(QListView.LayoutMode.Batched)
         self.grid.setBatchSize(200)
         self.grid.setIconSize(QSize(96, 96))
-        self.grid.setGridSize(QSize(120, 136))
+        self.grid.setGridSize(QSize(120, 128))
         self.grid.setWordWrap(True)
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.grid.setModel(self.model)
@@ -111,8 +111,7 @@ class DatasetTab(QWidget):
         self.seed.setToolTip("The same seed always gives the same random split.")
         rule = str(self.settings.value("split/rule", "imm"))
         self.set_rule(rule, int(self.settings.value("split/seed", 0)))
-        for widget in (self.rule_box,):
-            widget.currentIndexChanged.connect(self._resplit)
+        self.rule_box.currentIndexChanged.connect(self._resplit)
         self.n_test.valueChanged.connect(self._resplit)
         self.seed.valueChanged.connect(self._resplit)
         split_form = QFormLayout()
@@ -160,10 +159,13 @@ class DatasetTab(QWidget):
             self.open_folder(Path(folder))
 
     def open_folder(self, folder: Path) -> Task:
-        from core.datasets import open_dataset
-
         folder = Path(folder)
-        task = Task(lambda job: open_dataset(folder, job), f"opening {folder.name}", self)
+
+        def open_in_worker(job):  # the import too: numpy and Pillow load off the GUI thread
+            from core.datasets import open_dataset
+            return open_dataset(folder, job)
+
+        task = Task(open_in_worker, f"opening {folder.name}")
         task.succeeded.connect(self.show_dataset)
         task.failed.connect(lambda exc: show_error(
             self, f"opening the dataset {folder}", exc,
@@ -179,11 +181,14 @@ class DatasetTab(QWidget):
         self._resplit()
 
     def download_imm(self) -> Task:
-        from core.download import IMM_URL, download_imm
-
-        url = str(self.settings.value("download/imm_url", IMM_URL))  # overridable, e.g. a mirror
+        url = self.settings.value("download/imm_url")  # overridable, e.g. a mirror; else DTU's address
         target = self.window.data_dir / "datasets"
-        task = Task(lambda job: download_imm(target, job, url), "downloading the IMM database", self)
+
+        def download(job):
+            from core.download import IMM_URL, download_imm
+            return download_imm(target, job, str(url or IMM_URL))
+
+        task = Task(download, "downloading the IMM database")
         task.succeeded.connect(self.open_folder)
         task.note.connect(lambda text: self.window.statusBar().showMessage(text))
         task.failed.connect(lambda exc: show_error(self, "downloading the IMM database", exc))

@@ -6,6 +6,7 @@ import sys
 import traceback
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 log = logging.getLogger("fawkes_tracker")
@@ -60,6 +61,7 @@ def install_excepthook(parent_of_dialogs) -> None:
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, exc, tb)
             return
-        show_error(parent_of_dialogs(), "doing what you asked", exc.with_traceback(tb))
+        parent = parent_of_dialogs()
+        show_error(parent if shiboken6.isValid(parent) else None, "doing what you asked", exc.with_traceback(tb))
 
     sys.excepthook = hook

@@ -5,7 +5,7 @@ import shutil
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QUrl
+from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget
 
@@ -17,6 +17,23 @@ from .recognition_tab import RecognitionTab
 from .results_tab import ResultsTab
 from .thumbnails import ThumbnailCache
 from .worker import Task
+
+
+WARM_UP_AFTER_MS = 300
+WARM_UP_MODULES = ("core.datasets", "core.split", "core.study", "matplotlib.backends.backend_qtagg",
+                   "core.cloaking.engine")
+
+
+def load_libraries(job) -> None:
+    """Imports and dlib's face models: C code that holds Python's lock while it loads, so do it early."""
+    import importlib
+
+    for module in WARM_UP_MODULES:
+        importlib.import_module(module)
+    import numpy as np
+
+    from core.faces import detect_faces
+    detect_faces(np.zeros((32, 32, 3), np.uint8))  # loads the detector and the landmark model
 
 
 class MainWindow(QMainWindow):
@@ -49,6 +66,14 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1280, 800)
         self.tabs.setCurrentIndex(int(settings.value("window/tab", 0)))
+        self._warm_up_timer = QTimer(self, singleShot=True, interval=WARM_UP_AFTER_MS, timeout=self._warm_up)
+        self._warm_up_timer.start()
+
+    def _warm_up(self) -> None:
+        """Load the heavy libraries in the background once the window is up, so no click waits for them."""
+        self.cloaking_tab.describe_mode()
+        self.recognition_tab.show_keyring_state()
+        self.warm_up = Task(load_libraries, "loading the libraries").start()
 
     # ---- menus -------------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -236,12 +261,13 @@ class MainWindow(QMainWindow):
         return str(self.settings.value(f"dirs/{kind}", str(Path.home())))
 
     def closeEvent(self, event) -> None:
-        Task.cancel_all()
+        self._warm_up_timer.stop()
+        self.thumbnails.stop()
+        self.small_thumbnails.stop()
+        Task.stop_all()  # finished work is on disk; no thread may outlive the window it reports to
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/tab", self.tabs.currentIndex())
         for tab in (self.dataset_tab, self.cloaking_tab, self.recognition_tab, self.results_tab):
             tab.save_settings()
         self.settings.sync()
-        self.thumbnails.stop()
-        self.small_thumbnails.stop()
         super().closeEvent(event)

@@ -1,7 +1,7 @@
 """Thumbnails loaded off the GUI thread, most recently asked for first, and kept in a bounded cache.
 
-Views ask ``ThumbnailCache.get(path)`` while painting; a miss queues the path and returns None, and
-``ready(path)`` fires when the picture is there. The queue is last-in first-out, so the photos on
+Views ask ``ThumbnailCache.get(path)`` while painting; a miss queues the path and returns a grey
+placeholder, and ``ready(path)`` fires when the picture is there. The queue is last-in first-out, so the photos on
 screen now are loaded before those scrolled past, which keeps a grid of thousands of photos smooth.
 """
 from __future__ import annotations
@@ -29,11 +29,14 @@ class ThumbnailCache(QObject):
         self._queued: set[str] = set()
         self._wake = threading.Condition()
         self._stopping = False
+        # shown until the picture is there, so that item sizes are right from the first paint
+        self.placeholder = QPixmap(size, size * 3 // 4)
+        self.placeholder.fill(Qt.GlobalColor.lightGray)
         self._worker = self._load_forever()
         self._worker.yielded.connect(self._arrived)
         self._worker.start()
 
-    def get(self, path: Path | str) -> QPixmap | None:
+    def get(self, path: Path | str) -> QPixmap:
         key = str(path)
         pixmap = self._pixmaps.get(key)
         if pixmap is not None:
@@ -46,7 +49,7 @@ class ThumbnailCache(QObject):
                 if len(self._pending) > MAX_PENDING:
                     self._queued.discard(self._pending.pop(0))
                 self._wake.notify()
-        return None
+        return self.placeholder
 
     def stop(self) -> None:
         with self._wake:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 from superqt.utils import create_worker
 
@@ -31,19 +31,23 @@ class Task(QObject):
 
     _running: set["Task"] = set()  # keeps running tasks alive whoever else forgets them
 
-    def __init__(self, call: Callable[[Job], Any], description: str, parent: QObject | None = None):
-        super().__init__(parent)
+    def __init__(self, call: Callable[[Job], Any], description: str):
+        super().__init__()  # no parent: a task outlives the widget that started it until its thread ends
         self.description = description  # "opening the dataset": used in error dialogs
         self.job = Job(self._report)
         self._last_emit = 0.0
         self._last_stage = ""
-        self._worker = create_worker(call, self.job, _start_thread=False)
+        self._worker = create_worker(call, self.job, _start_thread=False, _ignore_errors=True)
         self._worker.returned.connect(self.succeeded)
         self._worker.errored.connect(self._on_error)
         self._worker.finished.connect(self._on_finished)
         self.is_finished = False
 
     def start(self) -> "Task":
+        # Long-lived workers (the thumbnail loaders) hold pool threads; a task must never queue behind them.
+        pool = QThreadPool.globalInstance()
+        if pool.activeThreadCount() >= pool.maxThreadCount():
+            pool.setMaxThreadCount(pool.activeThreadCount() + 1)
         Task._running.add(self)
         self._worker.start()
         return self
@@ -80,6 +84,12 @@ class Task(QObject):
     def cancel_all(cls) -> None:
         for task in list(cls._running):
             task.cancel()
+
+    @classmethod
+    def stop_all(cls, timeout_ms: int = 10_000) -> bool:
+        """Cancel every task and wait for the threads to end (when the window closes)."""
+        cls.cancel_all()
+        return QThreadPool.globalInstance().waitForDone(timeout_ms)
 
 
 class ProgressPanel(QWidget):

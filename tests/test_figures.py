@@ -26,7 +26,7 @@ def test_histogram_counts_photos_per_condition_with_failures_as_their_own_bar():
     assert sum(clean) == 3 and heights[10] == 0
     assert sum(cloaked) == 2 and heights[21] == 1
     assert clean[8] == 2 and clean[6] == 1  # 0.81, 0.83 in 0.8-0.9; 0.62 in 0.6-0.7
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels == ["none (3/3 identified)", "import:high (1/3 identified)"]
 
 

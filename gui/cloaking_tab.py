@@ -1,0 +1,407 @@
+"""Cloaking tab: choose how to cloak, cloak the training photos, compare them, and pick the study's conditions."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
+                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSpinBox, QSplitter,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from .cloak_viewer import CloakViewer
+from .errors import show_error
+from .worker import ProgressPanel, Task
+
+VERSIONS = {"0.3": "0.3.1 — targeted (as in the reference study)", "1.0": "1.0 — untargeted"}
+EXTRACTORS = {
+    "dlib": "dlib's ResNet (the default recognizer): judging with dlib is then a white-box test",
+    "mobileface": "MobileFaceNet, independent of dlib",
+    "faceres": "FaceRes, independent of dlib",
+}
+REPORT_COLUMNS = ["Photo", "Faces", "DSSIM", "PSNR (dB)", "Largest change", "Feature shift", "Seconds", "Note"]
+
+
+class CloakingTab(QWidget):
+    def __init__(self, window):
+        super().__init__()
+        self.window = window
+        self.settings = window.settings
+        self.reports: list = []
+
+        # ---- how to cloak
+        self.version = QComboBox()
+        for version, words in VERSIONS.items():
+            self.version.addItem(words, version)
+        self.version.setToolTip("0.3.1 pulls each face towards another person; 1.0 pushes it away from itself.")
+        self.mode = QComboBox()
+        self.mode.setToolTip("Stronger modes change the photo more and take longer.")
+        self.custom_steps = QSpinBox()
+        self.custom_steps.setRange(1, 5000)
+        self.custom_steps.setValue(int(self.settings.value("cloak/custom_steps", 10)))
+        self.custom_steps.setToolTip("Optimisation steps per photo: more steps, stronger cloak, longer run.")
+        self.custom_budget = QDoubleSpinBox()
+        self.custom_budget.setRange(0.0005, 0.1)
+        self.custom_budget.setDecimals(4)
+        self.custom_budget.setSingleStep(0.001)
+        self.custom_budget.setValue(float(self.settings.value("cloak/custom_budget", 0.005)))
+        self.custom_budget.setToolTip("The DSSIM budget: how much the face crop may change (0 = not at all).")
+        self.custom_rate = QDoubleSpinBox()
+        self.custom_rate.setRange(0.1, 100.0)
+        self.custom_rate.setValue(float(self.settings.value("cloak/custom_rate", 20.0)))
+        self.custom_rate.setToolTip("The optimiser's learning rate.")
+        self.custom_row = QWidget()
+        custom_layout = QHBoxLayout(self.custom_row)
+        custom_layout.setContentsMargins(0, 0, 0, 0)
+        for label, widget in (("steps", self.custom_steps), ("budget", self.custom_budget), ("rate", self.custom_rate)):
+            custom_layout.addWidget(QLabel(label))
+            custom_layout.addWidget(widget)
+        self.description = QLabel()
+        self.description.setWordWrap(True)
+        self.description.setMinimumHeight(48)
+        self.extractor_boxes = {}
+        extractor_row = QHBoxLayout()
+        for name, words in EXTRACTORS.items():
+            box = QCheckBox(name)
+            box.setToolTip(f"Optimise the cloak against {words}.")
+            self.extractor_boxes[name] = box
+            extractor_row.addWidget(box)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 1_000_000)
+        self.seed.setToolTip("The same photo, settings and seed always give the same cloak (and it is reused).")
+        self.device = QComboBox()
+        self.device.addItems(["auto", "cpu", "cuda"])
+        self.device.setToolTip("auto uses a graphics card (CUDA) when there is one, else the processor.")
+        self.per_face = QComboBox()
+        self.per_face.addItem("a target per face", True)
+        self.per_face.addItem("one target for the whole run", False)
+        self.per_face.setToolTip("0.3.1 only: which other identity each face is pulled towards.")
+        self.pool_label = QLabel("other people of the study")
+        self.pool_label.setToolTip("Target identities for 0.3.1. The original Fawkes used strangers' photos; "
+                                   "by default we use the other people of this study.")
+        pool_button = QPushButton("Choose…")
+        pool_button.setToolTip("Any dataset folder to take target identities from.")
+        pool_button.clicked.connect(self._choose_pool)
+        pool_reset = QPushButton("Default")
+        pool_reset.clicked.connect(lambda: self._set_pool(None))
+        pool_row = QHBoxLayout()
+        pool_row.addWidget(self.pool_label, 1)
+        pool_row.addWidget(pool_button)
+        pool_row.addWidget(pool_reset)
+        self.target_pool: Path | None = None
+
+        form = QFormLayout()
+        form.addRow("Version", self.version)
+        form.addRow("Mode", self.mode)
+        form.addRow("Custom", self.custom_row)
+        form.addRow(self.description)
+        form.addRow("Made against", extractor_row)
+        form.addRow("Seed", self.seed)
+        form.addRow("Device", self.device)
+        form.addRow("Targets", self.per_face)
+        form.addRow("Target pool", pool_row)
+        self.cloak_button = QPushButton("Cloak the training photos")
+        self.cloak_button.setToolTip("Cloak this split's training photos now, to look at them here "
+                                     "(the study makes its own, with the same settings, in its folder).")
+        self.cloak_button.clicked.connect(self.run_cloaking)
+        add_button = QPushButton("Add this mode to the study")
+        add_button.setToolTip("The study will enrol photos cloaked with this version, mode and extractors.")
+        add_button.clicked.connect(lambda: self.add_condition(self.fawkes_condition()))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.cloak_button)
+        buttons.addWidget(add_button)
+        form.addRow(buttons)
+        settings_group = QGroupBox("How to cloak")
+        settings_group.setLayout(form)
+
+        # ---- conditions of the study
+        self.conditions_list = QListWidget()
+        self.conditions_list.setToolTip("Each ticked condition is one set of training photos the study enrols. "
+                                        "'none' is the clean photos, for comparison.")
+        import_button = QPushButton("Import cloaks…")
+        import_button.setToolTip("A folder of photos cloaked by another tool, named after the originals "
+                                 "(e.g. 01-1m_min_cloaked.png for 01-1m.jpg).")
+        import_button.clicked.connect(self._choose_import)
+        remove_button = QPushButton("Remove")
+        remove_button.clicked.connect(self._remove_condition)
+        self.external_command = QLineEdit(str(self.settings.value("cloak/external_command", "")))
+        self.external_command.setPlaceholderText("the original Fawkes program, e.g. /opt/fawkes/bin/fawkes")
+        self.external_command.setToolTip("Where you have the original Fawkes (it needs Python 3.8 or older), "
+                                         "the app runs it on the training photos and imports what it writes.")
+        external_button = QPushButton("Add original Fawkes")
+        external_button.setToolTip("Run the original program with the chosen mode as one more condition.")
+        external_button.clicked.connect(lambda: self.add_condition(f"external:{self.mode.currentText()}"))
+        conditions_layout = QVBoxLayout()
+        conditions_layout.addWidget(self.conditions_list)
+        row = QHBoxLayout()
+        row.addWidget(import_button)
+        row.addWidget(remove_button)
+        conditions_layout.addLayout(row)
+        row = QHBoxLayout()
+        row.addWidget(self.external_command, 1)
+        row.addWidget(external_button)
+        conditions_layout.addLayout(row)
+        conditions_group = QGroupBox("Conditions in the study")
+        conditions_group.setLayout(conditions_layout)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(settings_group)
+        left_layout.addWidget(conditions_group, 1)
+
+        # ---- what cloaking did
+        self.table = QTableWidget(0, len(REPORT_COLUMNS))
+        self.table.setHorizontalHeaderLabels(REPORT_COLUMNS)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.setToolTip("DSSIM: 0 means identical. PSNR: higher means less change. "
+                              "Largest change: in grey levels out of 255. Feature shift: how far each network now "
+                              "places the face from where it placed the original.")
+        self.table.currentCellChanged.connect(lambda row, *_: self._view(row))
+        self.viewer = CloakViewer()
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.table)
+        right.addWidget(self.viewer)
+        right.setSizes([220, 480])
+
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setSizes([420, 860])
+        self.progress = ProgressPanel()
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.progress)
+
+        self._restore()
+        self.version.currentIndexChanged.connect(self._version_changed)
+        self.mode.currentIndexChanged.connect(self.describe_mode)
+        for box in self.extractor_boxes.values():
+            box.toggled.connect(self.describe_mode)
+
+    # ---- settings ------------------------------------------------------------------------------
+    def _restore(self) -> None:
+        version = str(self.settings.value("cloak/version", "0.3"))
+        self.version.setCurrentIndex(max(self.version.findData(version), 0))
+        self._fill_modes(str(self.settings.value("cloak/mode", "min")))
+        extractors = self.settings.value("cloak/extractors", "dlib")
+        chosen = extractors.split(",") if isinstance(extractors, str) else list(extractors or [])
+        for name, box in self.extractor_boxes.items():
+            box.setChecked(name in chosen)
+        self.seed.setValue(int(self.settings.value("cloak/seed", 0)))
+        self.device.setCurrentText(str(self.settings.value("cloak/device", "auto")))
+        conditions = self.settings.value("study/conditions", "none")
+        self.set_conditions(conditions.split("\n") if isinstance(conditions, str) else list(conditions))
+
+    def save_settings(self) -> None:
+        self.settings.setValue("cloak/version", self.version.currentData())
+        self.settings.setValue("cloak/mode", self.mode.currentText())
+        self.settings.setValue("cloak/extractors", ",".join(self.extractors()))
+        self.settings.setValue("cloak/seed", self.seed.value())
+        self.settings.setValue("cloak/custom_steps", self.custom_steps.value())
+        self.settings.setValue("cloak/custom_budget", self.custom_budget.value())
+        self.settings.setValue("cloak/custom_rate", self.custom_rate.value())
+        self.settings.setValue("cloak/device", self.device.currentText())
+        self.settings.setValue("cloak/external_command", self.external_command.text())
+        self.settings.setValue("study/conditions", "\n".join(self.all_conditions()))
+
+    def _version_changed(self) -> None:
+        self._fill_modes(self.mode.currentText())
+        self.describe_mode()
+
+    def _fill_modes(self, wanted: str) -> None:
+        self.mode.blockSignals(True)
+        self.mode.clear()
+        self.mode.addItems(modes_of(self.version.currentData()))
+        index = self.mode.findText(wanted)
+        self.mode.setCurrentIndex(max(index, 0))
+        self.mode.blockSignals(False)
+        self.per_face.setEnabled(self.version.currentData() == "0.3")
+        self.custom_row.setEnabled(self.mode.currentText() == "custom")
+
+    def describe_mode(self) -> None:
+        """describe_mode may time a step on this computer: ask it off the GUI thread."""
+        version, mode, count = self.version.currentData(), self.mode.currentText(), max(len(self.extractors()), 1)
+        self.custom_row.setEnabled(mode == "custom")
+        self.description.setText("Working out what this mode does and how long it takes here…")
+
+        def describe(job):  # the engine imports torch: keep it off the GUI thread and out of start-up
+            from core.cloaking.engine import describe_mode
+            return describe_mode(version, mode, count)
+
+        task = Task(describe, "describing the mode")
+        task.succeeded.connect(lambda text: self._described(version, mode, text))
+        task.failed.connect(lambda exc: self.description.setText(f"(No description: {exc})"))
+        task.start()
+
+    def _described(self, version: str, mode: str, text: str) -> None:
+        if (version, mode) == (self.version.currentData(), self.mode.currentText()):  # not stale
+            self.description.setText(text)
+
+    def extractors(self) -> list[str]:
+        return [name for name, box in self.extractor_boxes.items() if box.isChecked()]
+
+    def _choose_pool(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder of target identities", str(Path.home()))
+        if folder:
+            self._set_pool(Path(folder))
+
+    def _set_pool(self, folder: Path | None) -> None:
+        self.target_pool = folder
+        self.pool_label.setText(str(folder) if folder else "other people of the study")
+
+    def cloak_settings(self) -> dict:
+        """``CloakSettings`` fields; the class is made in the worker, which imports the engine (and torch)."""
+        return dict(version=self.version.currentData(), mode=self.mode.currentText(),
+                    extractors=tuple(self.extractors() or ["dlib"]), seed=self.seed.value(),
+                    device=self.device.currentText(), target_pool=self.target_pool,
+                    target_per_face=bool(self.per_face.currentData()), custom=self.custom())
+
+    def custom(self) -> dict | None:
+        if self.mode.currentText() != "custom":
+            return None
+        return {"steps": self.custom_steps.value(), "th": self.custom_budget.value(), "lr": self.custom_rate.value()}
+
+    def cloak_options(self) -> dict:
+        """What the study's cloaking conditions need besides their name."""
+        options = {"extractors": self.extractors() or ["dlib"], "seed": self.seed.value(),
+                   "device": self.device.currentText(), "target_per_face": bool(self.per_face.currentData())}
+        if self.custom() is not None:
+            options["custom"] = self.custom()
+        if self.target_pool is not None:
+            options["target_pool"] = str(self.target_pool)
+        if self.external_command.text().strip():
+            options["external_command"] = self.external_command.text().strip()
+        return options
+
+    # ---- conditions ----------------------------------------------------------------------------
+    def fawkes_condition(self) -> str:
+        return f"fawkes:{self.version.currentData()}:{self.mode.currentText()}"
+
+    def add_condition(self, spec: str, checked: bool = True) -> None:
+        for i in range(self.conditions_list.count()):
+            item = self.conditions_list.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == spec:
+                item.setCheckState(Qt.CheckState.Checked if checked else item.checkState())
+                return
+        item = QListWidgetItem(describe_condition(spec))
+        item.setData(Qt.ItemDataRole.UserRole, spec)
+        item.setToolTip(spec)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+        self.conditions_list.addItem(item)
+
+    def set_conditions(self, specs: list[str]) -> None:
+        self.conditions_list.clear()
+        for spec in ["none", *[s for s in specs if s and s != "none"]]:
+            self.add_condition(spec, checked=spec in specs)
+
+    def all_conditions(self) -> list[str]:
+        return [self.conditions_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.conditions_list.count())]
+
+    def conditions(self) -> list[str]:
+        """The ticked conditions, in list order."""
+        items = (self.conditions_list.item(i) for i in range(self.conditions_list.count()))
+        return [item.data(Qt.ItemDataRole.UserRole) for item in items if item.checkState() == Qt.CheckState.Checked]
+
+    def _choose_import(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder of photos cloaked by another tool",
+                                                  str(self.settings.value("dirs/import", str(Path.home()))))
+        if folder:
+            self.settings.setValue("dirs/import", str(Path(folder).parent))
+            self.add_condition(f"import:{folder}")
+
+    def _remove_condition(self) -> None:
+        row = self.conditions_list.currentRow()
+        if row > 0:  # "none" stays: it is what every cloak is compared with
+            self.conditions_list.takeItem(row)
+
+    # ---- cloaking ------------------------------------------------------------------------------
+    def dataset_changed(self) -> None:
+        self.cloak_button.setEnabled(self.window.split is not None)
+
+    def run_cloaking(self) -> Task | None:
+        dataset, split = self.window.dataset, self.window.split
+        if dataset is None or split is None:
+            show_error(self, "cloaking", ValueError("Open a dataset first: there are no training photos to cloak."))
+            return None
+        if self.progress.busy:
+            self.window.statusBar().showMessage("Cloaking is already running: wait for it, or cancel it first.")
+            return None
+        settings = self.cloak_settings()
+        photos = [dataset.root / f for files in split.train.values() for f in files]
+        person_of = {dataset.root / f: person for person, files in split.train.items() for f in files}
+        # 0.3.1 targets: the other people of the dataset (as the study chooses them) unless a pool folder is set
+        pool = {person: [p.path for p in ps] for person, ps in dataset.people().items()}
+        out_dir = (self.window.data_dir / "cloaks" / dataset.root.name /
+                   f"{settings['version']}-{settings['mode']}-{'+'.join(settings['extractors'])}-seed{settings['seed']}")
+        self.reports = []
+        self.table.setRowCount(0)
+        started = time.monotonic()
+
+        def cloak(job):
+            from core.cloaking.engine import CloakSettings, cloak_photos
+            return cloak_photos(photos, out_dir, CloakSettings(**settings), job, pool=pool, person_of=person_of)
+
+        task = Task(cloak, f"cloaking {len(photos)} training photos ({settings['version']} {settings['mode']})")
+        self.progress.watch(task)  # first: the panel's "Done." comes before the summary below
+        task.succeeded.connect(lambda reports: self._show_reports(reports, time.monotonic() - started))
+        task.failed.connect(lambda exc: show_error(self, "cloaking the training photos", exc))
+        self.save_settings()
+        return task.start()
+
+    def _show_reports(self, reports: list, seconds: float) -> None:
+        self.reports = list(reports)
+        self.table.setRowCount(len(self.reports))
+        for row, report in enumerate(self.reports):
+            shift = ", ".join(f"{name} {value:.3f}" for name, value in (report.feature_shift or {}).items())
+            cells = [Path(report.source).name, str(report.faces), _num(report.dssim, 4), _num(report.psnr, 1),
+                     _num(report.max_change, 0), shift, _num(report.seconds, 1),
+                     report.problem or ("reused from the cache" if report.cached else "")]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if column in (1, 2, 3, 4, 6):
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, column, item)
+        cloaked = sum(1 for r in self.reports if r.output)
+        self.progress.label.setText(f"{cloaked} of {len(self.reports)} photos cloaked in {seconds:.0f} s.")
+        if self.reports:
+            self.table.selectRow(0)
+
+    def _view(self, row: int) -> None:
+        if not 0 <= row < len(self.reports):
+            return
+        report = self.reports[row]
+        if not report.output:
+            self.viewer.metrics.setText(f"{Path(report.source).name}: {report.problem or 'not cloaked'}")
+            return
+        text = (f"<b>{Path(report.source).name}</b> · DSSIM {_num(report.dssim, 4)} · PSNR {_num(report.psnr, 1)} dB · "
+                f"largest change {_num(report.max_change, 0)} of 255 · faces {report.faces}")
+        self.viewer.show_pair(Path(report.source), Path(report.output), text)
+
+
+def modes_of(version: str) -> list[str]:
+    from core.cloaking.modes import MODES  # plain presets, no torch
+
+    return [name for v, name in MODES if v == version] + ["custom"]
+
+
+def _num(value, digits: int) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+def describe_condition(spec: str) -> str:
+    if spec == "none":
+        return "none — clean training photos (for comparison)"
+    if spec.startswith("fawkes:"):
+        _, version, mode = spec.split(":", 2)
+        return f"Fawkes {version} {mode} — cloaked by this app"
+    if spec.startswith("import:"):
+        return f"imported cloaks — {spec.split(':', 1)[1]}"
+    if spec.startswith("external:"):
+        return f"original Fawkes {spec.split(':', 1)[1]} — run by the original program"
+    return spec

@@ -1,0 +1,97 @@
+"""The whole study through the window on real IMM photos: open, split, cloak (a fast custom mode), look at a
+cloak, run the study with clean and cloaked conditions, see the histogram and the table, save the CSV."""
+from __future__ import annotations
+
+import shutil
+import time
+
+from PySide6.QtCore import Qt
+
+from core.results import read_rows
+from tests.gui.conftest import open_fixture, wait_for
+
+
+def test_open_split_cloak_view_study_and_save(window, qtbot, fixture_imm, tmp_path):
+    # two people, photo 1 to train and photo 6 to test: few photos, so cloaking on the CPU stays quick
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("01-1m.jpg", "01-6m.jpg", "02-1m.jpg", "02-6m.jpg"):
+        shutil.copy(fixture_imm / name, photos)
+    open_fixture(qtbot, window, photos)
+    assert window.split.train == {"01": ["01-1m.jpg"], "02": ["02-1m.jpg"]}
+
+    tab = window.cloaking_tab
+    tab.version.setCurrentIndex(tab.version.findData("0.3"))
+    tab.mode.setCurrentText("custom")
+    tab.custom_steps.setValue(3)
+    assert tab.custom_row.isEnabled()
+    qtbot.mouseClick(tab.cloak_button, Qt.MouseButton.LeftButton)
+    task = wait_for(qtbot, tab.progress.task)
+    assert not task.job.cancelled
+    assert tab.table.rowCount() == 2
+    assert tab.progress.label.text().startswith("2 of 2 photos cloaked in")
+    assert [tab.table.item(r, 0).text() for r in range(2)] == ["01-1m.jpg", "02-1m.jpg"]
+    dssim = float(tab.table.item(0, 2).text())
+    assert 0 < dssim <= 0.005  # within the custom budget
+    assert int(tab.table.item(0, 4).text()) > 0  # pixels did change
+
+    # the viewer: original | cloaked | difference, all loaded, zoom kept in step
+    viewer = tab.viewer
+    qtbot.waitUntil(lambda: all(not v.item.pixmap().isNull() for v in viewer.views), timeout=20_000)
+    assert viewer.views[0].item.pixmap().size() == viewer.views[1].item.pixmap().size()
+    assert "DSSIM" in viewer.metrics.text() and "PSNR" in viewer.metrics.text()
+    diff = viewer.views[2].item.pixmap().toImage()
+    assert any(diff.pixelColor(x, y).value() > 0 for x in range(0, diff.width(), 4) for y in range(0, diff.height(), 4))
+    viewer.zoom(2.0)
+    scales = {round(v.transform().m11(), 4) for v in viewer.views}
+    assert len(scales) == 1
+    viewer.views[0].horizontalScrollBar().setValue(viewer.views[0].horizontalScrollBar().maximum() // 2)
+    assert len({v.horizontalScrollBar().value() for v in viewer.views}) == 1
+
+    # the study: clean photos and our cloaks, judged by dlib (the cloaks were made against dlib: white-box)
+    tab.set_conditions(["none"])
+    tab.add_condition(tab.fawkes_condition())
+    assert tab.conditions() == ["none", "fawkes:0.3:custom"]
+    window.recognition_tab.set_recognizers(["dlib"])
+    window.run_study()
+    study = wait_for(qtbot, window.results_tab.progress.task)
+    assert not study.job.cancelled
+    results = window.results_tab
+    assert len(results.rows) == 4
+    assert {(r.condition, r.judged) for r in results.rows} == {("none", "clean"), ("fawkes:0.3:custom", "white-box")}
+    assert results.summary_table.rowCount() == 2
+    assert {results.summary_table.item(r, 2).text() for r in range(2)} == {"clean", "white-box"}
+    assert sum(p.get_height() for p in results.figure.axes[0].patches) == 4
+    assert len(results.figure.legends[0].get_texts()) == 2  # one series per condition
+
+    csv_path = tmp_path / "results.csv"
+    window.save_csv_to(csv_path)
+    assert read_rows(csv_path) == results.rows
+
+
+def test_cancel_stops_cloaking_after_the_step_in_hand(window, qtbot, fixture_imm, tmp_path):
+    """The engine checks for cancel between optimisation steps; the window must add nothing to that wait."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("01-1m.jpg", "01-6m.jpg", "02-1m.jpg", "02-6m.jpg"):
+        shutil.copy(fixture_imm / name, photos)
+    open_fixture(qtbot, window, photos)
+    tab = window.cloaking_tab
+    tab.version.setCurrentIndex(tab.version.findData("0.3"))
+    tab.mode.setCurrentText("custom")
+    tab.custom_steps.setValue(1000)  # far longer than the test waits
+    task = tab.run_cloaking()
+    step_times = []
+    task.progress.connect(lambda p: step_times.append(time.monotonic()) if p.message.startswith("step") else None)
+    qtbot.waitUntil(lambda: len(step_times) >= 3, timeout=120_000)
+    step = max(b - a for a, b in zip(step_times, step_times[1:]))
+    asked = time.monotonic()
+    qtbot.mouseClick(tab.progress.cancel_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(task.cancelled, timeout=60_000):
+        pass
+    waited = time.monotonic() - asked
+    # one step in hand, with room for the shared machine's ups and downs
+    assert waited < 1.5 * step + 1.0, f"cancel took {waited:.1f} s with optimisation steps of up to {step:.1f} s"
+    assert tab.progress.label.text().startswith("Cancelled")
+    qtbot.waitUntil(lambda: not tab.progress.busy, timeout=5000)  # the thread has ended too
+    assert tab.cloak_button.isEnabled()
