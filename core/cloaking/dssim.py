@@ -1,0 +1,92 @@
+"""DSSIM exactly as the Fawkes specification measures its perceptual budget.
+
+SSIM the way TensorFlow's ``tf.image.ssim`` computes it: an 11×11 Gaussian window (σ = 1.5,
+normalised), per channel on RGB 0..255, VALID positions only (no padding), C1 = (0.01·255)²,
+C2 = (0.03·255)², SSIM = mean over positions of luminance × contrast-structure, then the mean over
+channels. DSSIM = (1 − SSIM) / 2. Batched and differentiable.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+WINDOW = 11
+SIGMA = 1.5
+C1 = (0.01 * 255) ** 2
+C2 = (0.03 * 255) ** 2
+
+
+def gaussian_taps(size: int = WINDOW, sigma: float = SIGMA, dtype=torch.float64) -> torch.Tensor:
+    coords = torch.arange(size, dtype=dtype) - (size - 1) / 2
+    taps = torch.exp(-(coords**2) / (2 * sigma**2))
+    return taps / taps.sum()
+
+
+def _correlate_valid(x: torch.Tensor, taps: list[float], dim: int) -> torch.Tensor:
+    """The 1-D window at every VALID position along ``dim`` (-1 or -2), as a sum of shifted slices:
+    a CPU does this several times faster than a depthwise convolution or a banded matrix product."""
+    n = x.shape[dim] - len(taps) + 1
+    out = x.narrow(dim, 0, n) * taps[0]
+    for i, tap in enumerate(taps[1:], start=1):
+        out.add_(x.narrow(dim, i, n), alpha=tap)
+    return out
+
+
+def _blur_valid(x: torch.Tensor, taps: list[float]) -> torch.Tensor:
+    return _correlate_valid(_correlate_valid(x, taps, -1), taps, -2)
+
+
+class _GaussianBlur(torch.autograd.Function):
+    """The blur with a hand-written backward: the adjoint of a VALID correlation is the correlation of
+    the zero-padded gradient with the flipped window (half the cost of autograd's own)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, taps: tuple[float, ...]) -> torch.Tensor:
+        ctx.taps = taps
+        return _blur_valid(x, list(taps))
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        k = len(ctx.taps) - 1
+        return _blur_valid(F.pad(grad, (k, k, k, k)), list(reversed(ctx.taps))), None
+
+
+def _blur(x: torch.Tensor, taps: torch.Tensor) -> torch.Tensor:
+    """The normalised 2-D Gaussian window at every VALID position (separable: two 1-D passes)."""
+    return _GaussianBlur.apply(x, tuple(taps.tolist()))
+
+
+class Reference:
+    """The fixed image's half of SSIM (its windowed mean and mean square), computed once: the
+    optimiser compares many candidates with the same original."""
+
+    def __init__(self, y: torch.Tensor):
+        if y.dim() != 4 or min(y.shape[-2:]) < WINDOW:
+            raise ValueError(f"SSIM needs (B, C, H, W) images at least {WINDOW} pixels on a side, got {tuple(y.shape)}.")
+        self.y, self.taps = y, gaussian_taps(dtype=y.dtype).to(y.device)
+        self.mu_y, self.blur_yy = _blur(torch.stack([y, y * y]), self.taps)
+
+    def ssim(self, x: torch.Tensor) -> torch.Tensor:
+        """SSIM of each image of ``x`` with the reference's (B,)."""
+        if x.shape != self.y.shape:
+            raise ValueError(f"SSIM needs two equal batches, got {tuple(x.shape)} and {tuple(self.y.shape)}.")
+        mu_x, blur_xx, blur_xy = _blur(torch.stack([x, x * x, x * self.y]), self.taps)
+        mu_xy = mu_x * self.mu_y
+        luminance = (2 * mu_xy + C1) / (mu_x**2 + self.mu_y**2 + C1)
+        cross = 2 * blur_xy - 2 * mu_xy
+        spread = blur_xx + self.blur_yy - (mu_x**2 + self.mu_y**2)
+        contrast_structure = (cross + C2) / (spread + C2)
+        return (luminance * contrast_structure).mean(dim=(2, 3)).mean(dim=1)
+
+    def dssim(self, x: torch.Tensor) -> torch.Tensor:
+        return (1 - self.ssim(x)) / 2
+
+
+def ssim(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """SSIM of each pair of images (B, C, H, W), float 0..255; returns (B,)."""
+    return Reference(y).ssim(x)
+
+
+def dssim(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """(1 − SSIM) / 2 per image pair; 0 for identical images."""
+    return (1 - ssim(x, y)) / 2

@@ -1,0 +1,114 @@
+"""Target identities for Fawkes 0.3.1, chosen from a pool the user names.
+
+Each candidate identity gets the L2-normalised mean of its faces' embeddings; it is scored by its
+distance to the *nearest* of the cloaked person's face embeddings (summed over the extractors). One of
+the 20 farthest is drawn with a seeded generator, and up to 10 of its photos become targets, one
+drawn per face. The original drew from public celebrity datasets downloaded at run time; here the
+pool is any dataset folder (by default the other people of the study).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..faces import detect_faces
+from ..images import UnusableImage, load_rgb, write_bytes_atomic
+from ..jobs import NO_JOB, Job
+from .crops import face_region
+
+FARTHEST = 20
+IMAGES_PER_TARGET = 10
+
+
+@dataclass
+class TargetPool:
+    # identity -> [(photo, features per extractor (D,) as the extractor outputs them)]
+    images: dict[str, list[tuple[Path, list[torch.Tensor]]]]
+    problems: list[str] = field(default_factory=list)
+
+    def mean(self, identity: str) -> list[torch.Tensor]:
+        """The identity's L2-normalised mean embedding, per extractor."""
+        per_extractor = zip(*(features for _, features in self.images[identity]))
+        return [F.normalize(torch.stack(list(fs)).mean(0), dim=0) for fs in per_extractor]
+
+
+def embed_largest_face(rgb, extractors, device: torch.device) -> list[torch.Tensor] | None:
+    """Features (per extractor) of the photo's largest face, None when there is no face."""
+    faces = detect_faces(rgb)
+    if not faces:
+        return None
+    region = face_region(faces[0].box, rgb.shape[0], rgb.shape[1], "0.3", 1)
+    l, t, r, b = region.context
+    context = torch.from_numpy(np.ascontiguousarray(rgb[t:b, l:r])).permute(2, 0, 1).float()[None].to(device)
+    landmarks = torch.as_tensor(faces[0].landmarks - [l, t], dtype=torch.float32, device=device)[None]
+    with torch.no_grad():
+        return [extractor(context, landmarks)[0].cpu() for extractor in extractors]
+
+
+def pool_fingerprint(pool: dict[str, list[Path]], extractor_names: list[str]) -> str:
+    digest = hashlib.sha256("\0".join(extractor_names).encode())
+    for identity in sorted(pool):
+        for path in sorted(pool[identity]):
+            digest.update(f"{identity}\0{Path(path).name}\0".encode())
+            digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def embed_pool(pool: dict[str, list[Path]], extractors, extractor_names: list[str], device: torch.device, cache_dir: Path | None, job: Job = NO_JOB) -> TargetPool:
+    """Embed every pool photo's largest face; reuses a saved result for the same photos and extractors."""
+    cache_file = cache_dir / f"pool-{pool_fingerprint(pool, extractor_names)[:32]}.pt" if cache_dir else None
+    if cache_file and cache_file.is_file():
+        saved = torch.load(cache_file, weights_only=False)
+        return TargetPool({k: [(Path(p), f) for p, f in v] for k, v in saved["images"].items()}, saved["problems"])
+    images: dict[str, list] = {}
+    problems = []
+    photos = [(identity, Path(p)) for identity in sorted(pool) for p in sorted(pool[identity])]
+    for i, (identity, path) in enumerate(photos):
+        job.step("Embedding the target pool", i, len(photos), path.name)
+        try:
+            features = embed_largest_face(load_rgb(path), extractors, device)
+        except UnusableImage as exc:
+            problems.append(f"target pool: {exc}")
+            continue
+        if features is None:
+            problems.append(f"target pool: {path.name}: no face found")
+            continue
+        images.setdefault(identity, []).append((path, features))
+    job.step("Embedding the target pool", len(photos), len(photos))
+    if cache_file:
+        buffer = io.BytesIO()
+        torch.save({"images": {k: [(str(p), f) for p, f in v] for k, v in images.items()}, "problems": problems}, buffer)
+        write_bytes_atomic(cache_file, buffer.getvalue())
+    return TargetPool(images, problems)
+
+
+def farthest_identities(pool: TargetPool, own_faces: list[list[torch.Tensor]], exclude: str | None) -> list[str]:
+    """Candidate identities, farthest first, by distance to the nearest of ``own_faces`` (each a list
+    of per-extractor features), summed over the extractors."""
+    own = [torch.stack([F.normalize(face[k], dim=0) for face in own_faces]) for k in range(len(own_faces[0]))]
+    scores = {}
+    for identity in pool.images:
+        if identity == exclude:
+            continue
+        means = pool.mean(identity)
+        scores[identity] = sum(torch.linalg.vector_norm(own_k - mean_k, dim=1).min().item() for own_k, mean_k in zip(own, means))
+    return sorted(scores, key=lambda name: (-scores[name], name))
+
+
+def choose_identity(candidates: list[str], rng: random.Random) -> str:
+    if not candidates:
+        raise ValueError("The target pool has no other identity with a usable face photo; choose a pool with other people in it.")
+    return rng.choice(candidates[:FARTHEST])
+
+
+def target_photos(pool: TargetPool, identity: str, rng: random.Random) -> list[tuple[Path, list[torch.Tensor]]]:
+    """Up to 10 of the identity's photos, drawn with ``rng``."""
+    images = pool.images[identity]
+    return images if len(images) <= IMAGES_PER_TARGET else rng.sample(images, IMAGES_PER_TARGET)

@@ -1,0 +1,284 @@
+"""Our Fawkes engine on real IMM photos with the real dlib network (rebuilt in PyTorch)."""
+from __future__ import annotations
+
+import argparse
+import csv
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from numpy.lib.stride_tricks import sliding_window_view
+from PIL import Image
+
+from core.cloaking import command
+from core.cloaking.condition import cloaking_condition
+from core.cloaking.crops import budget_square, face_region
+from core.cloaking.dssim import dssim
+from core.cloaking.engine import REPORT_NAME, CloakSettings, cloak_photos, describe_mode, load_extractor
+from core.cloaking.fawkes_v10 import next_weight
+from core.cloaking.modes import MODES, get_mode
+from core.cloaking.optimise import Adadelta
+from core.datasets import open_dataset
+from core.faces import detect_faces
+from core.images import load_rgb
+from core.jobs import Cancelled, Job
+from core.split import make_split
+
+FAKE_FAWKES = Path(__file__).resolve().parent / "fake_fawkes.py"
+QUICK = {"th": 0.004, "steps": 3, "lr": 20}  # a few steps: for tests about the machinery, not a preset
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory) -> Path:
+    """One cache for the module, so the target pool is embedded once."""
+    return tmp_path_factory.mktemp("cloak_cache")
+
+
+@pytest.fixture
+def pool(fixture_imm) -> dict[str, list[Path]]:
+    return {person: [p.path for p in photos] for person, photos in open_dataset(fixture_imm).people().items()}
+
+
+def person_01(fixture_imm, names=("01-1m.jpg", "01-2m.jpg")):
+    photos = [fixture_imm / n for n in names]
+    return photos, {p: "01" for p in photos}
+
+
+def measured_dssim(original: Path, cloaked: Path, version: str) -> list[float]:
+    """DSSIM per face as the specification measures it, from the files alone."""
+    before = load_rgb(original)
+    after = np.asarray(Image.open(cloaked).convert("RGB"))
+    faces = detect_faces(before)
+    values = []
+    for face in faces:
+        l, t, r, b = face_region(face.box, *before.shape[:2], version, len(faces)).crop
+        crops = [torch.from_numpy(x[t:b, l:r].copy()).permute(2, 0, 1).double() for x in (after, before)]
+        fill = crops[1].mean(dim=(1, 2))
+        views = torch.stack([budget_square(c, version, fill) for c in crops])
+        values.append(float(dssim(views[:1], views[1:])[0]))
+    return values
+
+
+# ---------------------------------------------------------------------------------------------
+# The measure and the optimiser
+
+
+def numpy_dssim(x: np.ndarray, y: np.ndarray) -> float:
+    """The specification written out directly: full 11×11 window, VALID, per channel, float64."""
+    coords = np.arange(11) - 5
+    g = np.exp(-(coords**2) / (2 * 1.5**2))
+    window = np.outer(g, g) / np.outer(g, g).sum()
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    per_channel = []
+    for ch in range(3):
+        a, b = x[..., ch].astype(np.float64), y[..., ch].astype(np.float64)
+        def blur(img):
+            return np.einsum("ijkl,kl->ij", sliding_window_view(img, (11, 11)), window)
+        mu_a, mu_b = blur(a), blur(b)
+        var_a, var_b, cov = blur(a * a) - mu_a**2, blur(b * b) - mu_b**2, blur(a * b) - mu_a * mu_b
+        lum = (2 * mu_a * mu_b + c1) / (mu_a**2 + mu_b**2 + c1)
+        cs = (2 * cov + c2) / (var_a + var_b + c2)
+        per_channel.append((lum * cs).mean())
+    return (1 - float(np.mean(per_channel))) / 2
+
+
+def test_dssim_matches_the_specification_computed_directly(fixture_imm):
+    photo = load_rgb(fixture_imm / "02-3m.jpg")[100:230, 200:360]  # a face area, not square
+    rng = np.random.default_rng(0)
+    for noise in (2, 12):
+        noisy = np.clip(photo + rng.normal(0, noise, photo.shape), 0, 255)
+        ours = dssim(*(torch.from_numpy(np.ascontiguousarray(v)).permute(2, 0, 1)[None].double() for v in (noisy, photo)))
+        assert float(ours[0]) == pytest.approx(numpy_dssim(noisy, photo), rel=1e-9, abs=1e-12)
+    same = torch.from_numpy(photo.copy()).permute(2, 0, 1)[None].float()
+    assert float(dssim(same, same)[0]) == pytest.approx(0.0, abs=1e-7)
+    # its hand-written gradient agrees with finite differences
+    small = torch.from_numpy(photo[:16, :15].copy()).permute(2, 0, 1)[None].double()
+    start = (small + torch.rand(small.shape, generator=torch.Generator().manual_seed(0)) * 20).requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda x: dssim(x, small), (start,))
+
+
+def test_adadelta_is_the_keras_rule(fixture_imm):
+    torch.manual_seed(0)
+    ours, reference = torch.zeros(50), torch.zeros(50, requires_grad=True)
+    mine = Adadelta(ours, rho=0.95, eps=1e-8)
+    theirs = torch.optim.Adadelta([reference], lr=40, rho=0.95, eps=1e-8)
+    acc_g, acc_d, by_hand = np.zeros(50), np.zeros(50), np.zeros(50)
+    for _ in range(5):
+        grad = torch.randn(50)
+        mine.step(grad, lr=40)
+        reference.grad = grad.clone()
+        theirs.step()
+        g = grad.double().numpy()
+        acc_g = 0.95 * acc_g + 0.05 * g**2
+        update = g * np.sqrt(acc_d + 1e-8) / np.sqrt(acc_g + 1e-8)
+        acc_d = 0.95 * acc_d + 0.05 * update**2
+        by_hand -= 40 * update
+    assert torch.allclose(ours, reference.detach(), rtol=1e-5, atol=1e-7)
+    assert np.allclose(ours.double().numpy(), by_hand, rtol=1e-4, atol=1e-7)
+
+
+def test_v10_weight_schedule_doubles_halves_and_cycles():
+    th = 0.01
+    weight, move = torch.tensor([1.0, 256.0, 4.0, 8.0, 2.0]), torch.tensor([0.0, 1.0, -1.0, 1.0, 1.0])
+    distortion = torch.tensor([0.001, 0.001, 0.001, 0.02, 0.0100])
+    weight, move = next_weight(weight, move, distortion, th)
+    assert weight.tolist() == [2.0, 1.0, 1.0, 1.0, 1.0]  # doubled; past 256 back to 1; was halved: 1; was doubled: 1; in band: 1
+    assert move.tolist() == [1.0, 1.0, 1.0, -1.0, 0.0]
+
+
+def test_modes_follow_the_specification_table():
+    assert {(m.version, m.name): (m.threshold, m.steps, m.learning_rate) for m in MODES.values()} == {
+        ("0.3", "min"): (0.002, 20, 40), ("0.3", "low"): (0.003, 50, 35), ("0.3", "mid"): (0.005, 200, 20),
+        ("0.3", "high"): (0.008, 500, 10), ("0.3", "ultra"): (0.01, 1000, 8),
+        ("1.0", "low"): (0.004, 40, 25), ("1.0", "mid"): (0.012, 75, 20), ("1.0", "high"): (0.017, 150, 15),
+    }
+    assert get_mode("0.3.1", "custom", {"th": 0.004, "steps": 7}).steps == 7
+    with pytest.raises(ValueError, match="no mode 'min'"):
+        get_mode("1.0", "min")
+    assert "per face" in describe_mode("0.3", "high") and "0.008" in describe_mode("0.3", "high")
+
+
+# ---------------------------------------------------------------------------------------------
+# Cloaking photos
+
+
+def test_min_mode_stays_within_budget_and_changes_only_the_face(fixture_imm, pool, tmp_path, cache_dir):
+    """Acceptance: 0.3.1 min keeps every photo within DSSIM 0.002 as the specification measures it."""
+    photos, person_of = person_01(fixture_imm, ("01-1m.jpg", "01-3m.jpg", "01-4m.jpg"))
+    settings = CloakSettings(version="0.3", mode="min", cache_dir=cache_dir, batch_size=3)
+    reports = cloak_photos(photos, tmp_path, settings, pool=pool, person_of=person_of)
+    assert [r.problem for r in reports] == [None] * 3
+    for photo, report in zip(photos, reports):
+        assert report.output == tmp_path / f"{photo.stem}_min_cloaked.png"
+        assert 0 < report.dssim <= 0.002
+        assert max(measured_dssim(photo, report.output, "0.3")) <= 0.002
+        before, after = load_rgb(photo), np.asarray(Image.open(report.output))
+        assert after.shape == before.shape  # the photo keeps its size
+        changed = np.argwhere(np.any(after != before, axis=2))
+        l, t, r, b = face_region(detect_faces(before)[0].box, *before.shape[:2], "0.3", 1).crop
+        assert changed[:, 0].min() >= t and changed[:, 0].max() < b and changed[:, 1].min() >= l and changed[:, 1].max() < r
+        assert report.max_change == int(np.abs(after.astype(int) - before).max()) > 0
+        assert report.psnr > 40 and report.feature_shift["dlib"] > 0
+    with (tmp_path / REPORT_NAME).open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert [Path(r["photo"]).name for r in rows] == [p.name for p in photos] and rows[0]["shift_dlib"]
+
+
+def test_white_box_cloak_moves_dlib_a_lot_within_budget(fixture_imm, pool, tmp_path, cache_dir):
+    photos, person_of = person_01(fixture_imm, ("01-2m.jpg",))
+    settings = CloakSettings(version="0.3", mode="custom", custom={"th": 0.01, "steps": 20, "lr": 30}, cache_dir=cache_dir)
+    (report,) = cloak_photos(photos, tmp_path, settings, pool=pool, person_of=person_of)
+    assert report.output.name == "01-2m_custom_cloaked.png"
+    assert max(measured_dssim(photos[0], report.output, "0.3")) <= 0.01
+    # dlib's own distance between the cloaked and the clean photo: past its 0.6 same-person threshold
+    net = load_extractor("dlib", torch.device("cpu"))
+    descriptors = []
+    for path in (photos[0], report.output):
+        rgb = load_rgb(path)
+        face = detect_faces(rgb)[0]
+        image = torch.from_numpy(rgb.copy()).permute(2, 0, 1)[None].float()
+        with torch.no_grad():
+            descriptors.append(net(image, torch.tensor(face.landmarks, dtype=torch.float32)[None])[0])
+    distance = float(torch.linalg.vector_norm(descriptors[0] - descriptors[1]))
+    assert distance > 0.6, f"dlib distance between the cloaked and the clean photo only {distance:.3f}"
+
+
+def test_v10_is_deterministic_per_seed_and_reuses_its_cache(fixture_imm, tmp_path):
+    photos = [fixture_imm / "02-1m.jpg"]
+    settings = CloakSettings(version="1.0", mode="custom", custom=QUICK, seed=3)
+    first = cloak_photos(photos, tmp_path / "a", settings)[0]
+    again = cloak_photos(photos, tmp_path / "b", settings)[0]
+    reused = cloak_photos(photos, tmp_path / "a", settings)[0]
+    other_seed = cloak_photos(photos, tmp_path / "c", CloakSettings(version="1.0", mode="custom", custom=QUICK, seed=4))[0]
+    assert first.output.name == "02-1m_cloaked.png" and not first.cached
+    assert first.output.read_bytes() == again.output.read_bytes()  # same photo, settings and seed: same cloak
+    assert reused.cached and not again.cached and reused.dssim == first.dssim
+    assert other_seed.output.read_bytes() != first.output.read_bytes()
+    assert first.max_change <= 15  # v1.0's ±15 grey-level box
+    assert max(measured_dssim(photos[0], first.output, "1.0")) <= 1.1 * QUICK["th"]
+
+
+def test_photo_without_face_or_unreadable_is_reported_not_written(fixture_imm, tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    gradient = np.tile(np.linspace(0, 255, 320, dtype=np.uint8), (240, 1))
+    Image.fromarray(np.stack([gradient] * 3, axis=2)).save(inputs / "wall.png")
+    (inputs / "broken.jpg").write_bytes(b"not a jpeg at all")
+    shutil.copy(fixture_imm / "03-1m.jpg", inputs / "03-1m.jpg")
+    photos = [inputs / "wall.png", inputs / "broken.jpg", inputs / "03-1m.jpg"]
+    reports = cloak_photos(photos, tmp_path / "out", CloakSettings(version="1.0", mode="custom", custom=QUICK))
+    assert "no face found" in reports[0].problem and reports[0].output is None
+    assert "not an image" in reports[1].problem
+    assert reports[2].problem is None and reports[2].output.is_file()
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == ["03-1m_cloaked.png"]
+
+
+def test_cancel_stops_between_steps(fixture_imm, tmp_path):
+    job = Job(lambda p: job.cancel() if p.stage == "Cloaking" and p.done >= 2 else None)
+    settings = CloakSettings(version="1.0", mode="low")
+    with pytest.raises(Cancelled):
+        cloak_photos([fixture_imm / "02-2m.jpg"], tmp_path, settings, job)
+    assert not list(tmp_path.glob("*.png"))
+    assert (tmp_path / REPORT_NAME).is_file()
+
+
+# ---------------------------------------------------------------------------------------------
+# Study conditions and the command line
+
+
+def _fixture_study(fixture_imm):
+    dataset = open_dataset(fixture_imm)
+    return dataset, make_split(dataset, "imm", 0)
+
+
+def test_fawkes_condition_labels_white_and_black_box(fixture_imm, tmp_path):
+    dataset, split = _fixture_study(fixture_imm)
+    split.train = {person: files[:2] for person, files in split.train.items()}  # fewer photos: this is about the wiring
+    condition = cloaking_condition("fawkes:0.3:custom", extractors=["dlib"], seed=1, custom={"th": 0.003, "steps": 1, "lr": 20})
+    prepared = condition.prepare(dataset, split, tmp_path)
+    assert sorted(prepared.training) == ["01", "02", "03"] and not prepared.set_aside
+    assert all(len(files) == 2 and all(f.is_file() and f.name.endswith("_custom_cloaked.png") for f in files) for files in prepared.training.values())
+    assert prepared.judged_as("dlib") == "white-box" and prepared.judged_as("mobileface") == "black-box"
+    assert any("other people of this study" in note for note in prepared.notes)
+    with pytest.raises(ValueError, match="no mode 'ultra'"):
+        cloaking_condition("fawkes:1.0:ultra")
+
+
+def test_original_program_stand_in_is_run_and_imported(fixture_imm, tmp_path):
+    dataset, split = _fixture_study(fixture_imm)
+    notes = []
+    condition = cloaking_condition("external:min", external_command=f"{sys.executable} {FAKE_FAWKES}")
+    prepared = condition.prepare(dataset, split, tmp_path, Job(lambda p: notes.append(p.message) if p.stage == "note" else None))
+    assert sorted(prepared.training) == ["01", "02", "03"] and not prepared.set_aside
+    assert all(f.name.endswith("_min_cloaked.png") for files in prepared.training.values() for f in files)
+    assert prepared.judged_as("dlib") == "black-box"
+    assert any("Protected 15 images" in n for n in notes)
+    assert not list(fixture_imm.glob("*_cloaked*"))  # it ran on a copy
+
+    with pytest.raises(FileNotFoundError, match="not found"):
+        cloaking_condition("external:min", external_command="no-such-fawkes-program").prepare(dataset, split, tmp_path / "x")
+    failing = cloaking_condition("external:high", external_command=f"{sys.executable} {FAKE_FAWKES} --fail")
+    with pytest.raises(RuntimeError, match="exit code 3: Failed to load"):
+        failing.prepare(dataset, split, tmp_path / "y")
+
+
+def _cli_args(**values) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    command.add_arguments(parser)
+    return parser.parse_args([f"--{k.replace('_', '-')}={v}" for k, v in values.items()])
+
+
+def test_command_line_cloaks_a_folder_and_refuses_bad_input(fixture_imm, tmp_path, capsys):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(fixture_imm / "01-5m.jpg", inputs / "01-5m.jpg")
+    assert command.run(_cli_args(input=inputs, output=tmp_path / "out", version="1.0", mode="custom", steps=2)) == 0
+    assert (tmp_path / "out" / "01-5m_cloaked.png").is_file() and (tmp_path / "out" / REPORT_NAME).is_file()
+    assert "1 of 1 photos cloaked" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="--target-pool"):
+        command.run(_cli_args(input=inputs, output=tmp_path / "out2", version="0.3", mode="min"))
+    with pytest.raises(NotADirectoryError):
+        command.run(_cli_args(input=tmp_path / "missing", output=tmp_path / "out3"))
