@@ -259,7 +259,12 @@ class CloakingTab(QWidget):
         return dict(version=self.version.currentData(), mode=self.mode.currentText(),
                     extractors=tuple(self.extractors() or ["dlib"]), seed=self.seed.value(),
                     device=self.device.currentText(), target_pool=self.target_pool,
-                    target_per_face=bool(self.per_face.currentData()), custom=self.custom())
+                    target_per_face=bool(self.per_face.currentData()), custom=self.custom(),
+                    cache_dir=self.cache_dir())
+
+    def cache_dir(self) -> Path:
+        """One cache for this tab and the study, so a study reuses the cloaks made here."""
+        return self.window.data_dir / "cloak-cache"
 
     def custom(self) -> dict | None:
         if self.mode.currentText() != "custom":
@@ -269,7 +274,8 @@ class CloakingTab(QWidget):
     def cloak_options(self) -> dict:
         """What the study's cloaking conditions need besides their name."""
         options = {"extractors": self.extractors() or ["dlib"], "seed": self.seed.value(),
-                   "device": self.device.currentText(), "target_per_face": bool(self.per_face.currentData())}
+                   "device": self.device.currentText(), "target_per_face": bool(self.per_face.currentData()),
+                   "cache_dir": str(self.cache_dir())}
         if self.custom() is not None:
             options["custom"] = self.custom()
         if self.target_pool is not None:

@@ -20,6 +20,12 @@ def _shared(sub: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_data_folder(tmp_path_factory):
+    """The app's data folder (cloak cache, downloads) in a temporary place, never the tester's home."""
+    os.environ["FAWKES_TRACKER_DATA"] = str(tmp_path_factory.mktemp("fawkes-tracker-data"))
+
+
 @pytest.fixture
 def fixture_imm() -> Path:
     """Eighteen real IMM photos (persons 01-03, photos 1-6) kept in the repository, with attribution."""

@@ -188,14 +188,17 @@ def test_white_box_cloak_moves_dlib_a_lot_within_budget(fixture_imm, pool, tmp_p
 
 def test_v10_is_deterministic_per_seed_and_reuses_its_cache(fixture_imm, tmp_path):
     photos = [fixture_imm / "02-1m.jpg"]
-    settings = CloakSettings(version="1.0", mode="custom", custom=QUICK, seed=3)
-    first = cloak_photos(photos, tmp_path / "a", settings)[0]
-    again = cloak_photos(photos, tmp_path / "b", settings)[0]
-    reused = cloak_photos(photos, tmp_path / "a", settings)[0]
-    other_seed = cloak_photos(photos, tmp_path / "c", CloakSettings(version="1.0", mode="custom", custom=QUICK, seed=4))[0]
+    def settings(seed: int, cache: str) -> CloakSettings:
+        return CloakSettings(version="1.0", mode="custom", custom=QUICK, seed=seed, cache_dir=tmp_path / cache)
+
+    first = cloak_photos(photos, tmp_path / "a", settings(3, "cache"))[0]
+    again = cloak_photos(photos, tmp_path / "b", settings(3, "empty cache"))[0]
+    reused = cloak_photos(photos, tmp_path / "c", settings(3, "cache"))[0]  # another folder, the same cache
+    other_seed = cloak_photos(photos, tmp_path / "d", settings(4, "cache"))[0]
     assert first.output.name == "02-1m_cloaked.png" and not first.cached
     assert first.output.read_bytes() == again.output.read_bytes()  # same photo, settings and seed: same cloak
-    assert reused.cached and not again.cached and reused.dssim == first.dssim
+    assert reused.cached and not again.cached and not other_seed.cached and reused.dssim == first.dssim
+    assert reused.output.read_bytes() == first.output.read_bytes()
     assert other_seed.output.read_bytes() != first.output.read_bytes()
     assert first.max_change <= 15  # v1.0's ±15 grey-level box
     assert max(measured_dssim(photos[0], first.output, "1.0")) <= 1.1 * QUICK["th"]

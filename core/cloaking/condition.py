@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import replace
 from pathlib import Path
 
 from ..conditions import Condition, PreparedCondition, match_cloaks, original_stem
@@ -21,7 +20,6 @@ from .external import ORIGINAL_MODES, command_words, run_original
 from .modes import get_mode, normalise_version
 
 CLOAKS_FOLDER = "cloaks"
-CACHE_FOLDER = ".cache"  # shared by all conditions of a study: cloaks and the target pool's embeddings
 DEFAULT_POOL_NOTE = ("Target identities were chosen among the other people of this study; the original Fawkes "
                      "used strangers from public celebrity datasets.")
 
@@ -38,7 +36,7 @@ def _extractor_names(value) -> tuple[str, ...]:
 
 def cloaking_condition(spec: str, **options) -> Condition:
     """``fawkes:0.3:min``, ``fawkes:1.0:high``, ... or ``external:MODE``. Options: extractors, seed,
-    device, target_pool, target_per_face, custom, batch_size (ours); external_command (the original)."""
+    device, target_pool, target_per_face, custom, batch_size, cache_dir (ours); external_command (the original)."""
     parts = spec.split(":")
     if parts[0] == "fawkes" and len(parts) == 3:
         version, mode = normalise_version(parts[1]), parts[2]
@@ -52,6 +50,7 @@ def cloaking_condition(spec: str, **options) -> Condition:
             target_per_face=bool(options.get("target_per_face", True)),
             custom=options.get("custom"),
             batch_size=int(options.get("batch_size") or 8),
+            cache_dir=Path(options["cache_dir"]) if options.get("cache_dir") else None,
         )
         get_mode(settings.version, settings.mode, settings.custom)  # a bad mode fails now, not mid-study
         return FawkesCondition(spec, settings)
@@ -89,7 +88,7 @@ class FawkesCondition(Condition):
     def prepare(self, dataset, split, out_dir: Path, job: Job = NO_JOB) -> PreparedCondition:
         photos, person_of = _training_photos(dataset, split)
         cloaks = Path(out_dir) / CLOAKS_FOLDER
-        settings = replace(self.settings, cache_dir=cloaks / CACHE_FOLDER)
+        settings = self.settings
         pool = {person: [p.path for p in ps] for person, ps in dataset.people().items()}
         reports = cloak_photos(photos, cloaks / folder_name(self.name, settings), settings, job, pool=pool, person_of=person_of)
 

@@ -31,6 +31,7 @@ from ..faces import Face, detect_faces
 from ..images import UnusableImage, load_rgb, save_rgb_atomic, write_bytes_atomic, write_text_atomic
 from ..jobs import NO_JOB, Job
 from ..models.base import FaceEmbedder
+from ..models.zoo import user_data_dir
 from . import targets as target_selection
 from .crops import FaceRegion, budget_square, face_region
 from .dssim import Reference
@@ -60,7 +61,7 @@ class CloakSettings:
     target_per_face: bool = True  # 0.3.1: a target identity per face (else one per person and run)
     custom: dict | None = None  # mode "custom": {"th", "steps", "lr", "c"}
     batch_size: int = 8  # faces optimised together
-    cache_dir: Path | None = None  # None: out_dir/.cloak_cache
+    cache_dir: Path | None = None  # None: the app's data folder, so the Cloaking tab's cloaks serve the study too
 
     def mode_spec(self) -> Mode:
         return get_mode(self.version, self.mode, self.custom)
@@ -177,7 +178,7 @@ def cloak_photos(
             raise ValueError(f"Unknown extractor '{name}': use {', '.join(EXTRACTORS)}.")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    cache_dir = Path(settings.cache_dir) if settings.cache_dir else out_dir / ".cloak_cache"
+    cache_dir = Path(settings.cache_dir) if settings.cache_dir else user_data_dir() / "cloak-cache"
     person_of = {Path(k): v for k, v in (person_of or {}).items()}
 
     entries = _plan(photos, out_dir, settings, person_of)

@@ -11,13 +11,17 @@ from core.results import read_rows
 from tests.gui.conftest import open_fixture, wait_for
 
 
-def test_open_split_cloak_view_study_and_save(window, qtbot, fixture_imm, tmp_path):
-    # two people, photo 1 to train and photo 6 to test: few photos, so cloaking on the CPU stays quick
+def open_two_people(qtbot, window, fixture_imm, tmp_path) -> None:
+    """Two people, photo 1 to train and photo 6 to test: few photos, so cloaking on the CPU stays quick."""
     photos = tmp_path / "photos"
     photos.mkdir()
     for name in ("01-1m.jpg", "01-6m.jpg", "02-1m.jpg", "02-6m.jpg"):
         shutil.copy(fixture_imm / name, photos)
     open_fixture(qtbot, window, photos)
+
+
+def test_open_split_cloak_view_study_and_save(window, qtbot, fixture_imm, tmp_path):
+    open_two_people(qtbot, window, fixture_imm, tmp_path)
     assert window.split.train == {"01": ["01-1m.jpg"], "02": ["02-1m.jpg"]}
 
     tab = window.cloaking_tab
@@ -71,11 +75,7 @@ def test_open_split_cloak_view_study_and_save(window, qtbot, fixture_imm, tmp_pa
 
 def test_cancel_stops_cloaking_after_the_step_in_hand(window, qtbot, fixture_imm, tmp_path):
     """The engine checks for cancel between optimisation steps; the window must add nothing to that wait."""
-    photos = tmp_path / "photos"
-    photos.mkdir()
-    for name in ("01-1m.jpg", "01-6m.jpg", "02-1m.jpg", "02-6m.jpg"):
-        shutil.copy(fixture_imm / name, photos)
-    open_fixture(qtbot, window, photos)
+    open_two_people(qtbot, window, fixture_imm, tmp_path)
     tab = window.cloaking_tab
     tab.version.setCurrentIndex(tab.version.findData("0.3"))
     tab.mode.setCurrentText("custom")
