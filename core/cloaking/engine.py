@@ -121,8 +121,8 @@ def load_extractor(name: str, device: torch.device) -> FaceEmbedder:
 # ---------------------------------------------------------------------------------------------
 # Mode descriptions for the GUI
 
-# Seconds per face and optimisation step, measured by the last run on each kind of device;
-# until then figures from bench/bench_cloaking.py (dlib extractor).
+# Seconds per face and optimisation step, measured by the last run on each kind of device; until then
+# the CPU figure from bench/bench_cloaking.py (dlib extractor) and a guess for CUDA (no GPU measured yet).
 _step_seconds = {"cpu": 0.035, "cuda": 0.004}
 
 
