@@ -7,7 +7,6 @@ caller that knows the right sum passes it as ``sha256``.
 """
 from __future__ import annotations
 
-import hashlib
 import shutil
 import socket
 import urllib.error
@@ -17,6 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from .images import IMAGE_SUFFIXES, write_text_atomic
 from .jobs import NO_JOB, Job
+from .models.zoo import sha256_of
 
 IMM_URL = "http://www2.imm.dtu.dk/~aam/datasets/imm_face_db.zip"
 IMM_FOLDER = "imm_face_db"
@@ -43,11 +43,11 @@ def download_file(url: str, target: Path | str, job: Job = NO_JOB, sha256: str |
     target.parent.mkdir(parents=True, exist_ok=True)
     recorded = target.with_name(target.name + ".sha256")
     expected = sha256 or (recorded.read_text(encoding="utf-8").split()[0] if recorded.exists() else None)
-    if target.exists() and expected and _sha256(target) == expected:
+    if target.exists() and expected and sha256_of(target) == expected:
         return target
     part = target.with_name(target.name + ".part")
     _fetch(url, part, job)
-    actual = _sha256(part)
+    actual = sha256_of(part)
     if expected and actual != expected:
         part.unlink(missing_ok=True)
         raise DownloadError(f"The download of {target.name} is damaged (its checksum does not match); "
@@ -135,10 +135,3 @@ def photo_folder(root: Path) -> Path:
         raise DownloadError(f"The downloaded archive holds no photos (looked in {root}).")
     return best
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
