@@ -18,7 +18,7 @@ from typing import Callable
 from .conditions import PreparedCondition, parse_condition
 from .datasets import Dataset, open_dataset
 from .figures import confidence_histogram
-from .images import UnusableImage, write_bytes_atomic
+from .images import NoFaceFound, UnusableImage, write_bytes_atomic
 from .jobs import NO_JOB, Job
 from .recognizers.registry import make_recognizer
 from .results import (ERROR, NO_FACE, ResultRow, outcome_for, package_versions, read_rows, summarize,
@@ -194,7 +194,7 @@ def _identify(recognizer, prepared: PreparedCondition, person: str, relative: st
     try:
         candidates = recognizer.identify(dataset.root / relative)
     except UnusableImage as exc:
-        outcome = NO_FACE if exc.reason == "no face found" else ERROR
+        outcome = NO_FACE if isinstance(exc, NoFaceFound) else ERROR
         return ResultRow(prepared.name, recognizer.name, judged, person, relative, "", None, None, outcome, exc.reason)
     best = candidates[0] if candidates else None
     predicted = best.person if best else ""

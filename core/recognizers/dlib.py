@@ -44,4 +44,5 @@ class DlibRecognizer(EmbeddingRecognizer):
         return float(np.clip(1.0 - score / (2 * DLIB_MATCH_DISTANCE), 0.0, 1.0))
 
     def describe(self) -> dict:
-        return {**super().describe(), "model": self.model_file, "detector": "dlib HOG + 5-point landmarks"}
+        return {**super().describe(), "model": self.model_file, "sha256": zoo.sha256_of(zoo.dlib_file(self.model_file)),
+                "detector": "dlib HOG + 5-point landmarks"}
