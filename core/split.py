@@ -32,6 +32,14 @@ class Split:
     def people(self) -> list[str]:
         return sorted(self.test)
 
+    @property
+    def training_photos(self) -> int:
+        return sum(map(len, self.train.values()))
+
+    @property
+    def test_photos(self) -> int:
+        return sum(map(len, self.test.values()))
+
     def role(self, relative: str) -> str | None:
         """"train", "test" or None for a photo (relative path) of the dataset."""
         for role, groups in (("train", self.train), ("test", self.test)):

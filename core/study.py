@@ -123,8 +123,8 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
     for problem in dataset.problems:
         job.note(f"Unusable photo {problem}")
     split = _split_for(config, dataset)
-    job.note(f"Split '{split.rule}': {len(split.people)} people, {sum(map(len, split.train.values()))} training and "
-             f"{sum(map(len, split.test.values()))} test photos (saved in split.json)")
+    job.note(f"Split '{split.rule}': {len(split.people)} people, {split.training_photos} training and "
+             f"{split.test_photos} test photos (saved in split.json)")
     for person, why in split.left_out.items():
         job.note(f"Person {person} left out: {why}")
     recorder = _Recorder(out, on_row)

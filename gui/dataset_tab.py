@@ -227,10 +227,8 @@ class DatasetTab(QWidget):
         self.split = make_split(self.dataset, rule, seed)
         self._show_people()
         self._show_problems()
-        train = sum(map(len, self.split.train.values()))
-        test = sum(map(len, self.split.test.values()))
-        self.split_summary.setText(f"{len(self.split.people)} people: {train} training photos (blue), "
-                                   f"{test} test photos (orange); {len(self.split.left_out)} left out.")
+        self.split_summary.setText(f"{len(self.split.people)} people: {self.split.training_photos} training photos (blue), "
+                                   f"{self.split.test_photos} test photos (orange); {len(self.split.left_out)} left out.")
         self.split_changed.emit(self.dataset, self.split)
 
     def _show_people(self) -> None:

@@ -129,7 +129,7 @@ class MainWindow(QMainWindow):
         self.cloaking_tab.dataset_changed()
         self.statusBar().showMessage(
             f"{dataset.root.name}: {len(split.people)} people in the study, "
-            f"{sum(map(len, split.train.values()))} training and {sum(map(len, split.test.values()))} test photos.")
+            f"{split.training_photos} training and {split.test_photos} test photos.")
 
     # ---- study -------------------------------------------------------------------------------
     def study_config(self, out: Path | None = None):

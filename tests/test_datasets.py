@@ -75,6 +75,7 @@ def test_imm_split_tests_photo_six(fixture_imm):
     assert split.test == {p: [f"{p}-6m.jpg"] for p in ("01", "02", "03")}
     assert split.train["02"] == [f"02-{i}m.jpg" for i in range(1, 6)]
     assert split.role("02-6m.jpg") == "test" and split.role("02-1m.jpg") == "train"
+    assert (split.training_photos, split.test_photos) == (15, 3)
 
 
 def test_random_split_is_seeded_saved_and_reloaded(fixture_imm, tmp_path):
