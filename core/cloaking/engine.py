@@ -32,6 +32,7 @@ from ..images import UnusableImage, load_rgb, save_rgb_atomic, write_bytes_atomi
 from ..jobs import NO_JOB, Job
 from ..models.base import FaceEmbedder
 from ..models.zoo import user_data_dir
+from ..torch_threads import torch_threads
 from . import targets as target_selection
 from .crops import FaceRegion, budget_square, face_region
 from .dssim import Reference
@@ -185,12 +186,14 @@ def cloak_photos(
     try:
         pending = _reuse_cached(entries, cache_dir, settings, mode, names, job, pool)
         if pending:
-            extractors = [load_extractor(n, device) for n in names]
-            _find_faces(pending, job)
-            with_faces = [e for e in pending if e.report is None]
-            if mode.version == "0.3" and with_faces:
-                _choose_targets(with_faces, settings, extractors, names, device, cache_dir, pool, job)
-            _optimise_all(with_faces, settings, mode, extractors, names, device, cache_dir, job, len(entries))
+            # The machine's thread count, whatever other work set: with the seed, it fixes the cloak bit for bit.
+            with torch_threads():
+                extractors = [load_extractor(n, device) for n in names]
+                _find_faces(pending, job)
+                with_faces = [e for e in pending if e.report is None]
+                if mode.version == "0.3" and with_faces:
+                    _choose_targets(with_faces, settings, extractors, names, device, cache_dir, pool, job)
+                _optimise_all(with_faces, settings, mode, extractors, names, device, cache_dir, job, len(entries))
     finally:
         reports = [e.report for e in entries if e.report is not None]
         _write_csv(out_dir, reports, names)
