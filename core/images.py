@@ -23,10 +23,16 @@ class UnusableImage(Exception):
         self.reason = reason
         super().__init__(f"{self.path.name}: {reason}")
 
+    def __reduce__(self):  # rebuilt from its own arguments when it comes back from a worker process
+        return type(self), (self.path, self.reason)
+
 
 class NoFaceFound(UnusableImage):
     def __init__(self, path: Path | str):
         super().__init__(path, "no face found")
+
+    def __reduce__(self):
+        return type(self), (self.path,)
 
 
 def load_rgb(path: Path | str) -> np.ndarray:

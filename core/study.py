@@ -166,6 +166,7 @@ def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyCo
         if plan is not None:
             job.note(f"{stage}: {plan}")
         enrolled: set[str] = set()
+        recognizer.expect([photo for _, photo in photos])
         for i, (person, photo) in enumerate(photos):
             job.step(f"Enrolling training photos ({stage})", i, len(photos), photo.name)
             try:
@@ -180,6 +181,7 @@ def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyCo
                 set_aside[prepared.name][person] = "none of the training photos could be enrolled"
         job.step(f"Training ({stage})", 0, 1)
         recognizer.train(job)
+        recognizer.expect([dataset.root / relative for person, relative in tests if person in enrolled])
         for i, (person, relative) in enumerate(tests):
             job.step(f"Identifying test photos ({stage})", i, len(tests), relative)
             if person not in enrolled:

@@ -26,9 +26,9 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 from PIL import Image, ImageOps
 
-from core.faces import detect_faces, dlib_lock
+from core.faces import detect_faces, dlib_lock, largest_face
 from core.models import zoo
-from core.recognizers.dlib import DlibRecognizer
+from core.recognizers.dlib import MODEL_FILE, DlibRecognizer
 
 API = "/face/v1.0"
 RECOGNITION_MODELS = {"recognition_01", "recognition_02", "recognition_03", "recognition_04"}
@@ -107,9 +107,11 @@ class _Faces:
         except Exception:
             raise _Answer(400, "InvalidImage", "Decoding error, image format unsupported.") from None
         faces = detect_faces(rgb)
+        if faces:  # the largest face exactly as the local recognizer finds it
+            faces[0] = largest_face(rgb)
         with dlib_lock():
             if self._net is None:
-                self._net = dlib.face_recognition_model_v1(str(zoo.dlib_file(DlibRecognizer.model_file)))
+                self._net = dlib.face_recognition_model_v1(str(zoo.dlib_file(MODEL_FILE)))
             return [(f.box, np.array(self._net.compute_face_descriptor(rgb, f.as_dlib_shape()))) for f in faces]
 
 

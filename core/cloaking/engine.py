@@ -43,7 +43,7 @@ from .optimise import FaceBatch
 
 __all__ = ["CloakSettings", "CloakReport", "cloak_photos", "describe_mode", "MODES", "EXTRACTORS", "REPORT_NAME"]
 
-ENGINE_REVISION = "1"  # part of every cache key: change it when a code change alters the cloaks
+ENGINE_REVISION = "2"  # part of every cache key: change it when a code change alters the cloaks
 REPORT_NAME = "cloak_report.csv"
 # extractor name -> module under core.models holding a FaceEmbedder with that ``name``
 EXTRACTORS = {"dlib": "dlib_resnet", "mobileface": "mobileface", "faceres": "faceres"}

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..faces import detect_faces
+from ..faces import largest_face
 from ..images import UnusableImage, load_rgb, write_bytes_atomic
 from ..jobs import NO_JOB, Job
 from .crops import face_region
@@ -41,13 +41,13 @@ class TargetPool:
 
 def embed_largest_face(rgb, extractors, device: torch.device) -> list[torch.Tensor] | None:
     """Features (per extractor) of the photo's largest face, None when there is no face."""
-    faces = detect_faces(rgb)
-    if not faces:
+    face = largest_face(rgb)
+    if face is None:
         return None
-    region = face_region(faces[0].box, rgb.shape[0], rgb.shape[1], "0.3", 1)
+    region = face_region(face.box, rgb.shape[0], rgb.shape[1], "0.3", 1)
     l, t, r, b = region.context
     context = torch.from_numpy(np.ascontiguousarray(rgb[t:b, l:r])).permute(2, 0, 1).float()[None].to(device)
-    landmarks = torch.as_tensor(faces[0].landmarks - [l, t], dtype=torch.float32, device=device)[None]
+    landmarks = torch.as_tensor(face.landmarks - [l, t], dtype=torch.float32, device=device)[None]
     with torch.no_grad():
         return [extractor(context, landmarks)[0].cpu() for extractor in extractors]
 

@@ -44,6 +44,9 @@ class Recognizer(ABC):
     def identify(self, photo: Path) -> list[Candidate]:
         """Ranked candidates (best first) for the largest face in ``photo``; raises ``NoFaceFound``."""
 
+    def expect(self, photos: list[Path]) -> None:
+        """The photos ``enrol`` or ``identify`` will be given next: a backend may start on them early."""
+
     def close(self) -> None:
         """Release what the backend holds (a remote person group, memory)."""
 
@@ -87,8 +90,12 @@ class EmbeddingRecognizer(Recognizer):
     def confidence(self, score: float) -> float:
         """Map a raw score to 0..1 so that the backend's usual match threshold gives 0.5."""
 
+    def vector(self, photo: Path) -> np.ndarray:
+        """The vector of the photo's largest face; raises ``UnusableImage``/``NoFaceFound``."""
+        return self.embed(load_rgb(photo), photo)
+
     def enrol(self, person: str, photo: Path) -> None:
-        self._vectors.setdefault(person, []).append(self.embed(load_rgb(photo), photo))
+        self._vectors.setdefault(person, []).append(self.vector(photo))
         self._means = None
 
     def train(self, job: Job = NO_JOB) -> None:
@@ -100,7 +107,7 @@ class EmbeddingRecognizer(Recognizer):
     def identify(self, photo: Path) -> list[Candidate]:
         if self._means is None:
             self.train()
-        scores = self.scores(self.embed(load_rgb(photo), photo), self._means)
+        scores = self.scores(self.vector(photo), self._means)
         order = np.argsort(-scores if self.higher_is_better else scores)
         return [Candidate(self._people[i], self.confidence(float(scores[i])), float(scores[i])) for i in order]
 
