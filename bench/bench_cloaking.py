@@ -10,7 +10,6 @@ Run: python bench/bench_cloaking.py [--min-photos 10] [--high-photos 3] [--devic
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import statistics
 import sys
@@ -18,20 +17,15 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from core.cloaking.crops import budget_square, face_region  # noqa: E402
-from core.cloaking.dssim import dssim  # noqa: E402
+from core.cloaking.compare import compare_photos  # noqa: E402
 from core.cloaking.engine import CloakSettings, cloak_photos, load_extractor, resolve_device  # noqa: E402
 from core.cloaking.targets import embed_pool  # noqa: E402
 from core.datasets import open_dataset  # noqa: E402
-from core.faces import detect_faces  # noqa: E402
-from core.images import load_rgb  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 IMM, REAL = SHARED / "imm_face_db", SHARED / "fawkes_v0.3.1_cloaks"
@@ -39,17 +33,8 @@ IMM, REAL = SHARED / "imm_face_db", SHARED / "fawkes_v0.3.1_cloaks"
 
 def spec_measures(original: Path, cloaked: Path) -> tuple[float, float, int]:
     """DSSIM on the 0.3.1 224-px crop (largest over faces), PSNR over the photo, largest change."""
-    before = load_rgb(original).astype(np.float64)
-    after = np.asarray(Image.open(cloaked).convert("RGB"), dtype=np.float64)
-    faces = detect_faces(before.astype(np.uint8))
-    worst = 0.0
-    for face in faces:
-        l, t, r, b = face_region(face.box, *before.shape[:2], "0.3", len(faces)).crop
-        crops = [torch.from_numpy(x[t:b, l:r].copy()).permute(2, 0, 1) for x in (after, before)]
-        views = torch.stack([budget_square(c, "0.3") for c in crops])
-        worst = max(worst, float(dssim(views[:1], views[1:])[0]))
-    mse = float(((after - before) ** 2).mean())
-    return worst, (math.inf if mse == 0 else 10 * math.log10(255**2 / mse)), int(np.abs(after - before).max())
+    report = compare_photos(original, cloaked, "0.3")
+    return report.dssim, report.psnr, report.max_change
 
 
 def summary(values: list[float]) -> str:

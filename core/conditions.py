@@ -60,9 +60,9 @@ class Imported(Condition):
         self.name = f"import:{self.folder}"
 
     def prepare(self, dataset, split, out_dir, job=NO_JOB):
-        return match_cloaks(self.name, self._files(), dataset, split)
+        return match_cloaks(self.name, self.files(), dataset, split)
 
-    def _files(self) -> list[Path]:
+    def files(self) -> list[Path]:
         if not self.folder.is_dir():
             raise FileNotFoundError(f"The folder of cloaked photos {self.folder} does not exist.")
         return sorted(p for p in self.folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)

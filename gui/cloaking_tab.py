@@ -124,6 +124,11 @@ class CloakingTab(QWidget):
         import_button.clicked.connect(self._choose_import)
         remove_button = QPushButton("Remove")
         remove_button.clicked.connect(self._remove_condition)
+        self.look_button = look_button = QPushButton("Look at these cloaks")
+        look_button.setToolTip("Measure the selected imported cloaks and show them next to their originals "
+                               "(or double-click the folder in the list).")
+        look_button.clicked.connect(self.look_at_imported)
+        self.conditions_list.itemDoubleClicked.connect(lambda _: self.look_at_imported())
         self.external_command = QLineEdit(str(self.settings.value("cloak/external_command", "")))
         self.external_command.setPlaceholderText("the original Fawkes program, e.g. /opt/fawkes/bin/fawkes")
         self.external_command.setToolTip("Where you have the original Fawkes (it needs Python 3.8 or older), "
@@ -135,6 +140,7 @@ class CloakingTab(QWidget):
         conditions_layout.addWidget(self.conditions_list)
         row = QHBoxLayout()
         row.addWidget(import_button)
+        row.addWidget(look_button)
         row.addWidget(remove_button)
         conditions_layout.addLayout(row)
         row = QHBoxLayout()
@@ -353,14 +359,52 @@ class CloakingTab(QWidget):
             from core.cloaking.engine import CloakSettings, cloak_photos
             return cloak_photos(photos, out_dir, CloakSettings(**settings), job, pool=pool, person_of=person_of)
 
+        def summary(reports: list) -> str:
+            cloaked = sum(1 for r in reports if r.output)
+            return f"{cloaked} of {len(reports)} photos cloaked in {time.monotonic() - started:.0f} s."
+
         task = Task(cloak, f"cloaking {len(photos)} training photos ({settings['version']} {settings['mode']})")
         self.progress.watch(task)  # first: the panel's "Done." comes before the summary below
-        task.succeeded.connect(lambda reports: self._show_reports(reports, time.monotonic() - started))
+        task.succeeded.connect(lambda reports: self._show_reports(reports, summary(reports)))
         task.failed.connect(lambda exc: show_error(self, "cloaking the training photos", exc))
         self.save_settings()
         return task.start()
 
-    def _show_reports(self, reports: list, seconds: float) -> None:
+    def look_at_imported(self) -> Task | None:
+        """Measure the selected imported folder's cloaks against their originals and list them for the viewer."""
+        item = self.conditions_list.currentItem()
+        spec = item.data(Qt.ItemDataRole.UserRole) if item else ""
+        if not spec.startswith("import:"):
+            self.window.statusBar().showMessage("Select an imported folder of cloaks in the list to look at its photos.")
+            return None
+        dataset, split = self.window.dataset, self.window.split
+        if dataset is None or split is None:
+            show_error(self, "looking at imported cloaks", ValueError("Open a dataset first: its training photos are the originals."))
+            return None
+        if self.progress.busy:
+            self.window.statusBar().showMessage("Another job is running here: wait for it, or cancel it first.")
+            return None
+        folder = Path(spec.split(":", 1)[1])
+        self.reports = []
+        self.table.setRowCount(0)
+
+        def measure(job):
+            from core.cloaking.compare import compare_imported
+            return compare_imported(folder, dataset, split, job)
+
+        def summary(reports: list) -> str:
+            if not reports:
+                return f"No photo in {folder} is a cloak of a training photo of this split (names must match)."
+            unusable = sum(1 for r in reports if not r.output)
+            return f"{len(reports)} imported cloaks from {folder.name}" + (f"; {unusable} could not be compared." if unusable else ".")
+
+        task = Task(measure, f"measuring the cloaks in {folder.name}")
+        self.progress.watch(task)
+        task.succeeded.connect(lambda reports: self._show_reports(reports, summary(reports)))
+        task.failed.connect(lambda exc: show_error(self, "measuring the imported cloaks", exc))
+        return task.start()
+
+    def _show_reports(self, reports: list, summary: str) -> None:
         self.reports = list(reports)
         self.table.setRowCount(len(self.reports))
         for row, report in enumerate(self.reports):
@@ -373,8 +417,7 @@ class CloakingTab(QWidget):
                 if column in (1, 2, 3, 4, 6):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
-        cloaked = sum(1 for r in self.reports if r.output)
-        self.progress.label.setText(f"{cloaked} of {len(self.reports)} photos cloaked in {seconds:.0f} s.")
+        self.progress.label.setText(summary)
         if self.reports:
             self.table.selectRow(0)
 
@@ -397,7 +440,7 @@ def modes_of(version: str) -> list[str]:
 
 
 def _num(value, digits: int) -> str:
-    return "" if value is None else f"{value:.{digits}f}"
+    return "" if value is None or value != value else f"{value:.{digits}f}"  # value != value: NaN
 
 
 def describe_condition(spec: str) -> str:

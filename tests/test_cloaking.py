@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import shutil
 import sys
 from pathlib import Path
@@ -14,8 +15,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image
 
 from core.cloaking import command
+from core.cloaking.compare import compare_photos
 from core.cloaking.condition import cloaking_condition
-from core.cloaking.crops import budget_square, face_region
+from core.cloaking.crops import face_region
 from core.cloaking.dssim import dssim
 from core.cloaking.engine import REPORT_NAME, CloakSettings, cloak_photos, describe_mode, load_extractor
 from core.cloaking.fawkes_v10 import next_weight
@@ -23,7 +25,7 @@ from core.cloaking.modes import MODES, get_mode
 from core.cloaking.optimise import Adadelta
 from core.datasets import open_dataset
 from core.faces import detect_faces
-from core.images import load_rgb
+from core.images import UnusableImage, load_rgb
 from core.jobs import Cancelled, Job
 from core.split import make_split
 from core.torch_threads import torch_threads
@@ -48,19 +50,14 @@ def person_01(fixture_imm, names=("01-1m.jpg", "01-2m.jpg")):
     return photos, {p: "01" for p in photos}
 
 
-def measured_dssim(original: Path, cloaked: Path, version: str) -> list[float]:
-    """DSSIM per face as the specification measures it, from the files alone."""
-    before = load_rgb(original)
-    after = np.asarray(Image.open(cloaked).convert("RGB"))
-    faces = detect_faces(before)
-    values = []
-    for face in faces:
-        l, t, r, b = face_region(face.box, *before.shape[:2], version, len(faces)).crop
-        crops = [torch.from_numpy(x[t:b, l:r].copy()).permute(2, 0, 1).double() for x in (after, before)]
-        fill = crops[1].mean(dim=(1, 2))
-        views = torch.stack([budget_square(c, version, fill) for c in crops])
-        values.append(float(dssim(views[:1], views[1:])[0]))
-    return values
+def test_compare_photos_measures_files_and_refuses_a_photo_of_another_size(fixture_imm, tmp_path):
+    photo = fixture_imm / "01-1m.jpg"
+    same = compare_photos(photo, photo)
+    assert (same.faces, same.dssim, same.psnr, same.max_change) == (1, 0.0, math.inf, 0)
+    smaller = tmp_path / "01-1m_min_cloaked.png"
+    Image.open(photo).resize((320, 240)).save(smaller)
+    with pytest.raises(UnusableImage, match="01-1m_min_cloaked.png: is 320×240 pixels, its original 01-1m.jpg 640×480"):
+        compare_photos(photo, smaller)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -155,7 +152,7 @@ def test_min_mode_stays_within_budget_and_changes_only_the_face(fixture_imm, poo
     for photo, report in zip(photos, reports):
         assert report.output == tmp_path / f"{photo.stem}_min_cloaked.png"
         assert 0 < report.dssim <= 0.002
-        assert max(measured_dssim(photo, report.output, "0.3")) <= 0.002
+        assert compare_photos(photo, report.output, "0.3").dssim <= 0.002
         before, after = load_rgb(photo), np.asarray(Image.open(report.output))
         assert after.shape == before.shape  # the photo keeps its size
         changed = np.argwhere(np.any(after != before, axis=2))
@@ -173,7 +170,7 @@ def test_white_box_cloak_moves_dlib_a_lot_within_budget(fixture_imm, pool, tmp_p
     settings = CloakSettings(version="0.3", mode="custom", custom={"th": 0.01, "steps": 20, "lr": 30}, cache_dir=cache_dir)
     (report,) = cloak_photos(photos, tmp_path, settings, pool=pool, person_of=person_of)
     assert report.output.name == "01-2m_custom_cloaked.png"
-    assert max(measured_dssim(photos[0], report.output, "0.3")) <= 0.01
+    assert compare_photos(photos[0], report.output, "0.3").dssim <= 0.01
     # dlib's own distance between the cloaked and the clean photo: past its 0.6 same-person threshold
     net = load_extractor("dlib", torch.device("cpu"))
     descriptors = []
@@ -203,7 +200,7 @@ def test_v10_is_deterministic_per_seed_and_reuses_its_cache(fixture_imm, tmp_pat
     assert reused.output.read_bytes() == first.output.read_bytes()
     assert other_seed.output.read_bytes() != first.output.read_bytes()
     assert first.max_change <= 15  # v1.0's ±15 grey-level box
-    assert max(measured_dssim(photos[0], first.output, "1.0")) <= 1.1 * QUICK["th"]
+    assert compare_photos(photos[0], first.output, "1.0").dssim <= 1.1 * QUICK["th"]
 
 
 def test_photo_without_face_or_unreadable_is_reported_not_written(fixture_imm, tmp_path):

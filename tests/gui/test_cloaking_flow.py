@@ -95,3 +95,29 @@ def test_cancel_stops_cloaking_after_the_step_in_hand(window, qtbot, fixture_imm
     assert tab.progress.label.text().startswith("Cancelled")
     qtbot.waitUntil(lambda: not tab.progress.busy, timeout=5000)  # the thread has ended too
     assert tab.cloak_button.isEnabled()
+
+
+def test_imported_cloaks_are_measured_and_shown_beside_their_originals(window, qtbot, fixture_imm, cloaks_dir, tmp_path):
+    """Real Fawkes 0.3.1 min cloaks of persons 01-05 against the fixture's persons 01-03 (IMM split)."""
+    open_fixture(qtbot, window, fixture_imm)
+    tab = window.cloaking_tab
+    shutil.copytree(cloaks_dir / "min", tmp_path / "min")
+    (tmp_path / "min" / "02-3m_min_cloaked.png").write_bytes(b"not a picture")
+    tab.add_condition(f"import:{tmp_path / 'min'}")
+    tab.conditions_list.setCurrentRow(tab.conditions_list.count() - 1)
+    qtbot.mouseClick(tab.look_button, Qt.MouseButton.LeftButton)
+    wait_for(qtbot, tab.progress.task)
+
+    names = [tab.table.item(r, 0).text() for r in range(tab.table.rowCount())]
+    assert names == [f"{p}-{n}m.jpg" for p in ("01", "02", "03") for n in range(1, 6)]  # the training photos
+    broken = names.index("02-3m.jpg")
+    assert "02-3m_min_cloaked.png" in tab.table.item(broken, 7).text()
+    dssims = [float(tab.table.item(r, 2).text()) for r in range(len(names)) if r != broken]
+    assert all(0.002 < d < 0.006 for d in dssims), dssims  # the real min cloaks: about 0.004 (datasets README)
+    assert tab.progress.label.text() == "15 imported cloaks from min; 1 could not be compared."
+
+    tab.table.selectRow(1)
+    viewer = tab.viewer
+    qtbot.waitUntil(lambda: all(not v.item.pixmap().isNull() for v in viewer.views), timeout=20_000)
+    assert "01-2m.jpg" in viewer.metrics.text() and "DSSIM" in viewer.metrics.text()
+    assert viewer.views[0].item.pixmap().size() == viewer.views[1].item.pixmap().size()
