@@ -4,7 +4,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import keyring
+import keyring.backend
+import keyring.backends.fail
+import keyring.errors
 import pytest
+
+from core import credentials
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -50,3 +56,55 @@ def cloaks_dir() -> Path:
 @pytest.fixture
 def models_dir() -> Path:
     return _shared("models/human-models")
+
+
+# -- Azure: the local stand-in for the service, and keyrings confined to memory ------------------------------
+
+
+@pytest.fixture
+def standin():
+    from tests.azure_standin import FaceApiStandIn
+
+    with FaceApiStandIn() as server:
+        yield server
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    priority = 1
+
+    def __init__(self):
+        super().__init__()
+        self.stored: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.stored.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.stored[(service, username)] = password
+
+    def delete_password(self, service, username):
+        if self.stored.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError("not stored")
+
+
+def _use_keyring(monkeypatch, backend):
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    monkeypatch.delenv(credentials.ENV_KEY, raising=False)
+    monkeypatch.setattr(credentials, "_session_key", None)
+    return previous
+
+
+@pytest.fixture
+def memory_keyring(monkeypatch):
+    backend = MemoryKeyring()
+    previous = _use_keyring(monkeypatch, backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring(monkeypatch):
+    previous = _use_keyring(monkeypatch, keyring.backends.fail.Keyring())
+    yield
+    keyring.set_keyring(previous)

@@ -8,9 +8,6 @@ import socket
 import time
 from pathlib import Path
 
-import keyring
-import keyring.backend
-import keyring.backends.fail
 import numpy as np
 import pytest
 from PIL import Image
@@ -38,12 +35,6 @@ class Notes(Job):
 
     def note(self, message: str) -> None:
         self.notes.append(message)
-
-
-@pytest.fixture
-def standin():
-    with FaceApiStandIn() as server:
-        yield server
 
 
 @pytest.fixture
@@ -386,47 +377,6 @@ def test_endpoint_and_key_from_the_environment(standin, monkeypatch, fixture_imm
 
 
 # -- credentials -----------------------------------------------------------------------------------------------
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 1
-
-    def __init__(self):
-        super().__init__()
-        self.stored: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.stored.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.stored[(service, username)] = password
-
-    def delete_password(self, service, username):
-        if self.stored.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("not stored")
-
-
-def _use_keyring(monkeypatch, backend):
-    previous = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    monkeypatch.delenv(credentials.ENV_KEY, raising=False)
-    monkeypatch.setattr(credentials, "_session_key", None)
-    return previous
-
-
-@pytest.fixture
-def memory_keyring(monkeypatch):
-    backend = MemoryKeyring()
-    previous = _use_keyring(monkeypatch, backend)
-    yield backend
-    keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def no_keyring(monkeypatch):
-    previous = _use_keyring(monkeypatch, keyring.backends.fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 def test_key_saved_in_the_keyring(memory_keyring):
