@@ -35,7 +35,8 @@ class Face:
     def as_dlib_shape(self):
         import dlib
 
-        return dlib.full_object_detection(dlib.rectangle(*self.box), [dlib.point(int(round(x)), int(round(y))) for x, y in self.landmarks])
+        rect = dlib.rectangle(*self.box)
+        return dlib.full_object_detection(rect, [dlib.point(int(round(x)), int(round(y))) for x, y in self.landmarks])
 
 
 def _models():
