@@ -336,14 +336,24 @@ class CloakingTab(QWidget):
     def dataset_changed(self) -> None:
         self.cloak_button.setEnabled(self.window.split is not None)
 
-    def run_cloaking(self) -> Task | None:
+    def _start_job(self, action: str, why_dataset: str):
+        """The open dataset and split, with the table emptied for a new job; None (said why) when it cannot start."""
         dataset, split = self.window.dataset, self.window.split
         if dataset is None or split is None:
-            show_error(self, "cloaking", ValueError("Open a dataset first: there are no training photos to cloak."))
+            show_error(self, action, ValueError(f"Open a dataset first: {why_dataset}"))
             return None
         if self.progress.busy:
-            self.window.statusBar().showMessage("Cloaking is already running: wait for it, or cancel it first.")
+            self.window.statusBar().showMessage("Another job is running on this tab: wait for it, or cancel it first.")
             return None
+        self.reports = []
+        self.table.setRowCount(0)
+        return dataset, split
+
+    def run_cloaking(self) -> Task | None:
+        ready = self._start_job("cloaking", "there are no training photos to cloak.")
+        if ready is None:
+            return None
+        dataset, split = ready
         settings = self.cloak_settings()
         photos = [dataset.root / f for files in split.train.values() for f in files]
         person_of = {dataset.root / f: person for person, files in split.train.items() for f in files}
@@ -351,8 +361,6 @@ class CloakingTab(QWidget):
         pool = {person: [p.path for p in ps] for person, ps in dataset.people().items()}
         out_dir = (self.window.data_dir / "cloaks" / dataset.root.name /
                    f"{settings['version']}-{settings['mode']}-{'+'.join(settings['extractors'])}-seed{settings['seed']}")
-        self.reports = []
-        self.table.setRowCount(0)
         started = time.monotonic()
 
         def cloak(job):
@@ -377,16 +385,11 @@ class CloakingTab(QWidget):
         if not spec.startswith("import:"):
             self.window.statusBar().showMessage("Select an imported folder of cloaks in the list to look at its photos.")
             return None
-        dataset, split = self.window.dataset, self.window.split
-        if dataset is None or split is None:
-            show_error(self, "looking at imported cloaks", ValueError("Open a dataset first: its training photos are the originals."))
+        ready = self._start_job("looking at imported cloaks", "its training photos are the originals.")
+        if ready is None:
             return None
-        if self.progress.busy:
-            self.window.statusBar().showMessage("Another job is running here: wait for it, or cancel it first.")
-            return None
+        dataset, split = ready
         folder = Path(spec.split(":", 1)[1])
-        self.reports = []
-        self.table.setRowCount(0)
 
         def measure(job):
             from core.cloaking.compare import compare_imported
