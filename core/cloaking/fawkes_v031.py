@@ -58,7 +58,9 @@ def cloak_towards(batch: FaceBatch, extractors, target_features: list[torch.Tens
             best.score[better] = score[better]
         if step == mode.steps:
             break
-        loss = (mode.c * torch.clamp(distortion - mode.threshold, min=0) ** 2 + score).sum()
+        loss = score.sum()
+        if (distortion.detach() > mode.threshold).any():  # else the penalty and its gradient are zero: skip its backward
+            loss = loss + (mode.c * torch.clamp(distortion - mode.threshold, min=0) ** 2).sum()
         (grad,) = torch.autograd.grad(loss, modifier)
         lr = mode.learning_rate * LR_DECAY ** (step // decay_every)
         optimiser.step(grad * batch.mask, lr)

@@ -68,7 +68,9 @@ def cloak_away(batch: FaceBatch, extractors, mode: Mode, generators: list[torch.
             best.score[better] = shift[better]
         if step == mode.steps:
             break
-        loss = (mode.c * torch.clamp(distortion - mode.threshold, min=0) ** 2 - weight * shift).sum()
+        loss = -(weight * shift).sum()
+        if (distortion.detach() > mode.threshold).any():  # else the penalty and its gradient are zero: skip its backward
+            loss = loss + (mode.c * torch.clamp(distortion - mode.threshold, min=0) ** 2).sum()
         if step == 0:
             grad, shift_grad = torch.autograd.grad(loss, modifier, retain_graph=True)[0], torch.autograd.grad(shift.sum(), modifier)[0]
         else:
