@@ -73,11 +73,17 @@ def original_stem(cloaked: Path) -> str:
     return CLOAKED_SUFFIX.sub("", cloaked.stem)
 
 
-def match_cloaks(name: str, files: list[Path], dataset: Dataset, split: Split, extractors: list[str] | None = None) -> PreparedCondition:
-    """Pair cloaked files with the split's training photos by stem; report what does not pair up."""
-    by_stem = {}
+def cloaks_by_stem(files: list[Path]) -> dict[str, Path]:
+    """Original stem -> its cloak (the first, where a folder holds several)."""
+    by_stem: dict[str, Path] = {}
     for f in files:
         by_stem.setdefault(original_stem(f), f)
+    return by_stem
+
+
+def match_cloaks(name: str, files: list[Path], dataset: Dataset, split: Split, extractors: list[str] | None = None) -> PreparedCondition:
+    """Pair cloaked files with the split's training photos by stem; report what does not pair up."""
+    by_stem = cloaks_by_stem(files)
     training, set_aside, notes, used = {}, {}, [], set()
     for person, relatives in split.train.items():
         stems = [Path(r).stem for r in relatives]

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..conditions import Imported, original_stem
+from ..conditions import Imported, cloaks_by_stem
 from ..datasets import Dataset
 from ..faces import detect_faces
 from ..images import UnusableImage, load_rgb
@@ -47,9 +47,7 @@ def compare_photos(original: Path, cloaked: Path, version: str = "0.3") -> Cloak
 def compare_imported(folder: Path, dataset: Dataset, split: Split, job: Job = NO_JOB) -> list[CloakReport]:
     """One report per training photo of ``split`` that ``folder`` holds a cloak of (matched by name as
     the study matches them); a cloak that cannot be compared gets its reason instead."""
-    by_stem = {}
-    for cloak in Imported(folder).files():
-        by_stem.setdefault(original_stem(cloak), cloak)
+    by_stem = cloaks_by_stem(Imported(folder).files())
     pairs = [(dataset.root / r, by_stem[Path(r).stem]) for files in split.train.values() for r in files if Path(r).stem in by_stem]
     reports = []
     for i, (original, cloak) in enumerate(pairs):

@@ -17,7 +17,7 @@ from typing import Callable
 import torch
 
 from .modes import Mode
-from .optimise import Adadelta, FaceBatch, from_tanh_space
+from .optimise import Adadelta, FaceBatch, budget_penalty, from_tanh_space
 
 RHO = 0.95
 START = 1e-6
@@ -58,9 +58,7 @@ def cloak_towards(batch: FaceBatch, extractors, target_features: list[torch.Tens
             best.score[better] = score[better]
         if step == mode.steps:
             break
-        loss = score.sum()
-        if (distortion.detach() > mode.threshold).any():  # else the penalty and its gradient are zero: skip its backward
-            loss = loss + (mode.c * torch.clamp(distortion - mode.threshold, min=0) ** 2).sum()
+        loss = score.sum() + budget_penalty(distortion, mode.threshold, mode.c)
         (grad,) = torch.autograd.grad(loss, modifier)
         lr = mode.learning_rate * LR_DECAY ** (step // decay_every)
         optimiser.step(grad * batch.mask, lr)

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from .fawkes_v031 import Cloaked
 from .modes import Mode
-from .optimise import Adadelta, FaceBatch, from_tanh_space
+from .optimise import Adadelta, FaceBatch, budget_penalty, from_tanh_space
 
 RHO = 0.95
 START_SCALE = 1e-4
@@ -68,9 +68,7 @@ def cloak_away(batch: FaceBatch, extractors, mode: Mode, generators: list[torch.
             best.score[better] = shift[better]
         if step == mode.steps:
             break
-        loss = -(weight * shift).sum()
-        if (distortion.detach() > mode.threshold).any():  # else the penalty and its gradient are zero: skip its backward
-            loss = loss + (mode.c * torch.clamp(distortion - mode.threshold, min=0) ** 2).sum()
+        loss = budget_penalty(distortion, mode.threshold, mode.c) - (weight * shift).sum()
         if step == 0:
             grad, shift_grad = torch.autograd.grad(loss, modifier, retain_graph=True)[0], torch.autograd.grad(shift.sum(), modifier)[0]
         else:

@@ -25,6 +25,14 @@ def from_tanh_space(w: torch.Tensor) -> torch.Tensor:
     return (torch.tanh(w) / TANH_K + 0.5) * 255
 
 
+def budget_penalty(distortion: torch.Tensor, threshold: float, c: float) -> torch.Tensor | float:
+    """c·max(D − th, 0)² summed over the faces; a plain 0 while every face is within budget, so that
+    the DSSIM's backward (as costly as a network's) is skipped when its gradient would be zero."""
+    if not bool((distortion.detach() > threshold).any()):
+        return 0.0
+    return (c * torch.clamp(distortion - threshold, min=0) ** 2).sum()
+
+
 class Adadelta:
     """Keras/TensorFlow's Adadelta, written out so that its state can be restarted (Fawkes 1.0):
     acc_g ← ρ·acc_g + (1−ρ)·g²;  Δ = √(acc_Δ + ε) / √(acc_g + ε) · g;  acc_Δ ← ρ·acc_Δ + (1−ρ)·Δ²;
