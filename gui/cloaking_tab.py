@@ -200,7 +200,9 @@ class CloakingTab(QWidget):
             box.setChecked(name in chosen)
         self.seed.setValue(int(self.settings.value("cloak/seed", 0)))
         self.device.setCurrentText(str(self.settings.value("cloak/device", "auto")))
-        conditions = self.settings.value("study/conditions", "none")
+        from core.sample import first_run_conditions  # first launch: clean, real Fawkes min and high, ours
+
+        conditions = self.settings.value("study/conditions", "\n".join(first_run_conditions()))
         self.set_conditions(conditions.split("\n") if isinstance(conditions, str) else list(conditions))
 
     def save_settings(self) -> None:
@@ -453,6 +455,11 @@ def describe_condition(spec: str) -> str:
         _, version, mode = spec.split(":", 2)
         return f"Fawkes {version} {mode} — cloaked by this app"
     if spec.startswith("import:"):
+        from core.sample import bundled_cloak_mode
+
+        mode = bundled_cloak_mode(spec.split(":", 1)[1])
+        if mode:
+            return f"real Fawkes 0.3.1 {mode} — made by the original program (imported, bundled with the sample)"
         return f"imported cloaks — {spec.split(':', 1)[1]}"
     if spec.startswith("external:"):
         return f"original Fawkes {spec.split(':', 1)[1]} — run by the original program"
