@@ -76,10 +76,14 @@ class DatasetTab(QWidget):
         self.download_button.setToolTip("240 photos of 40 people from the Technical University of Denmark (about 50 MB). "
                                         "An interrupted download continues where it stopped.")
         self.download_button.clicked.connect(self.download_imm)
+        self.check_button = QPushButton("Am I protected? Check my own photos…")
+        self.check_button.setToolTip("Cloak your own photos and see whether face recognizers still pick you out of a crowd.")
+        self.check_button.clicked.connect(lambda: self.window.check_my_photos())
         top = QHBoxLayout()
         top.addWidget(self.folder_label, 1)
         top.addWidget(open_button)
         top.addWidget(self.download_button)
+        top.addWidget(self.check_button)
 
         self.people = QListWidget()
         self.people.setToolTip("Click a person to show only their photos.")

@@ -108,6 +108,8 @@ class MainWindow(QMainWindow):
                                    "Cloak the split's training photos with the chosen version and mode, to look at them.")
         self.run_action = action(study, "&Run the study", self.run_study, "Ctrl+R",
                                  "Enrol the training photos of every condition, identify the test photos, report.")
+        action(study, "Check my own &photos…", self.check_my_photos, "Ctrl+Shift+M",
+               "Am I protected? Cloak your own photos and see whether face recognizers still pick you out.")
         action(study, "C&ancel what is running", Task.cancel_all, "Esc", "Stop after the current step; finished work is kept.")
 
         view = self.menuBar().addMenu("&View")
@@ -151,6 +153,17 @@ class MainWindow(QMainWindow):
             return
         self.tabs.setCurrentWidget(self.results_tab)
         self.results_tab.run(self.study_config())
+
+    def check_my_photos(self):
+        """The "Am I protected?" dialog (one at a time; it keeps its answer until closed)."""
+        from .self_check_dialog import SelfCheckDialog
+
+        dialog = getattr(self, "self_check_dialog", None)
+        if dialog is None or not dialog.isVisible():
+            dialog = self.self_check_dialog = SelfCheckDialog(self)
+        dialog.show()
+        dialog.raise_()
+        return dialog
 
     def choose_study(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open a study folder", self._last_dir("study"))

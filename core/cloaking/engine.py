@@ -41,7 +41,7 @@ from .fawkes_v10 import cloak_away
 from .modes import MODES, Mode, get_mode, normalise_version
 from .optimise import FaceBatch
 
-__all__ = ["CloakSettings", "CloakReport", "cloak_photos", "describe_mode", "MODES", "EXTRACTORS", "REPORT_NAME"]
+__all__ = ["CloakSettings", "CloakReport", "cloak_photos", "describe_mode", "seconds_per_face", "MODES", "EXTRACTORS", "REPORT_NAME"]
 
 ENGINE_REVISION = "2"  # part of every cache key: change it when a code change alters the cloaks
 REPORT_NAME = "cloak_report.csv"
@@ -127,11 +127,18 @@ def load_extractor(name: str, device: torch.device) -> FaceEmbedder:
 _step_seconds = {"cpu": 0.035, "cuda": 0.004}
 
 
+def seconds_per_face(version: str, mode: str, extractors: int = 1, custom: dict | None = None) -> float:
+    """About how long one face takes on this computer (the last run's pace, else the bench figure)."""
+    spec = get_mode(version, mode, custom if mode == "custom" else None)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    return 0.3 + spec.steps * _step_seconds[device] * max(1, extractors)
+
+
 def describe_mode(version: str, mode: str, extractors: int = 1) -> str:
     """One plain sentence about the mode, with the time it should take per photo on this computer."""
     spec = get_mode(version, mode, {} if mode == "custom" else None)
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    seconds = 0.3 + spec.steps * _step_seconds[device] * max(1, extractors)
+    seconds = seconds_per_face(version, mode, extractors)
     when = f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
     return f"{spec.summary} (DSSIM budget {spec.threshold:g}); about {when} per face on this computer's {'GPU' if device == 'cuda' else 'CPU'}."
 

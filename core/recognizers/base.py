@@ -98,6 +98,12 @@ class EmbeddingRecognizer(Recognizer):
         self._vectors.setdefault(person, []).append(self.vector(photo))
         self._means = None
 
+    def forget(self, person: str) -> None:
+        """Take ``person`` out of the gallery, so that they can be enrolled again from other photos
+        (the "Check my own photos" answer enrols the crowd once and you three times)."""
+        self._vectors.pop(person, None)
+        self._means = None
+
     def train(self, job: Job = NO_JOB) -> None:
         self._people = sorted(p for p, vs in self._vectors.items() if vs)
         if not self._people:
