@@ -15,13 +15,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .calibration import ask_for_every_candidate, ensure_clean_scores
 from .conditions import PreparedCondition, parse_condition
 from .datasets import Dataset, open_dataset
 from .figures import confidence_histogram
 from .images import NoFaceFound, UnusableImage, write_bytes_atomic
 from .jobs import NO_JOB, Job
+from .metrics import DEFAULT_FMR, ScoreLog, evaluate, own_thresholds, read_scores
 from .recognizers.registry import make_recognizer
-from .results import (ERROR, NO_FACE, ResultRow, outcome_for, package_versions, read_rows, summarize,
+from .results import (ERROR, NO_FACE, ResultRow, outcome_for, package_versions, read_rows,
                       write_json_atomic, write_rows_csv)
 from .split import Split, make_split
 
@@ -38,6 +40,8 @@ class StudyConfig:
     conditions: list[str] = field(default_factory=lambda: ["none"])
     recognizer_options: dict[str, dict] = field(default_factory=dict)
     cloak_options: dict = field(default_factory=dict)
+    fmr: float = DEFAULT_FMR  # the false-match rate that sets each recognizer's operating point (core.metrics)
+    repeat: int = 1  # runs of the seed-dependent conditions, seeds seed … seed+repeat−1 (core.repeats)
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -88,6 +92,7 @@ class _Recorder:
         self.rows = read_rows(self.path)
         self.done = {r.key for r in self.rows}
         self.on_row = on_row
+        self.scores = ScoreLog(out)  # every candidate's score, for the operating points
 
     def add(self, row: ResultRow) -> None:
         self.rows.append(row)
@@ -142,7 +147,7 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
         for name in config.recognizers:
             described[name] = _run_pair(prepared, name, config, dataset, split, recorder, set_aside, notes, job)
 
-    summary = summarize(recorder.rows, set_aside, notes)
+    summary = _judge(config, dataset, split, recorder, set_aside, notes, described, job)
     summary["finished"] = True
     write_json_atomic(out / "summary.json", summary)
     _write_manifest(out, config, dataset, split, described, started)
@@ -156,6 +161,7 @@ def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyCo
     people = [p for p in split.people if p in prepared.training]
     tests = [(p, f) for p in people for f in split.test[p] if (prepared.name, recognizer_name, f) not in recorder.done]
     recognizer = make_recognizer(recognizer_name, job=job, **config.recognizer_options.get(recognizer_name, {}))
+    ask_for_every_candidate(recognizer, len(people))
     if not tests:
         recognizer.close()
         return recognizer.describe()
@@ -186,24 +192,43 @@ def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyCo
             job.step(f"Identifying test photos ({stage})", i, len(tests), relative)
             if person not in enrolled:
                 continue
-            recorder.add(_identify(recognizer, prepared, person, relative, dataset))
+            recorder.add(_identify(recognizer, prepared, person, relative, dataset, recorder.scores))
         job.step(f"Identifying test photos ({stage})", len(tests), len(tests))
         return recognizer.describe()  # after the run: it names the remote group and any scaled uploads
 
 
-def _identify(recognizer, prepared: PreparedCondition, person: str, relative: str, dataset: Dataset) -> ResultRow:
+def _identify(recognizer, prepared: PreparedCondition, person: str, relative: str, dataset: Dataset,
+              scores: ScoreLog | None = None) -> ResultRow:
+    """The row of one test photo; its outcome is provisional until ``_judge`` sets the operating point."""
     judged = prepared.judged_as(recognizer.name)
     try:
         candidates = recognizer.identify(dataset.root / relative)
     except UnusableImage as exc:
         outcome = NO_FACE if isinstance(exc, NoFaceFound) else ERROR
-        return ResultRow(prepared.name, recognizer.name, judged, person, relative, "", None, None, outcome, exc.reason)
+        return ResultRow(prepared.name, recognizer.name, judged, person, relative, "", None, None, outcome, exc.reason,
+                         rank1_correct=False)
+    if scores is not None:
+        scores.add(prepared.name, recognizer.name, relative, person, candidates)
     best = candidates[0] if candidates else None
     predicted = best.person if best else ""
     confidence = best.confidence if best else None
     outcome = outcome_for(person, predicted, confidence, recognizer.threshold)
     return ResultRow(prepared.name, recognizer.name, judged, person, relative, predicted, confidence,
-                     best.score if best else None, outcome)
+                     best.score if best else None, outcome, rank1_correct=bool(predicted) and predicted == person)
+
+
+def _judge(config: StudyConfig, dataset: Dataset, split: Split, recorder: _Recorder, set_aside: dict, notes: dict,
+           described: dict, job: Job) -> dict:
+    """Calibrate each recognizer on the clean enrolment, judge every row at that operating point, summarize."""
+    ensure_clean_scores(config, dataset, split, recorder.scores, job)
+    rows, summary, points = evaluate(recorder.rows, set_aside, notes, read_scores(recorder.scores.path), config.fmr,
+                                     own_thresholds(config.recognizer_options))
+    recorder.rows = rows
+    write_rows_csv(recorder.path, rows)
+    for name, point in points.items():
+        if name in described:
+            described[name]["operating_point"] = point.to_json()
+    return summary
 
 
 def _write_manifest(out: Path, config: StudyConfig, dataset: Dataset, split: Split, described: dict, started: float) -> None:
