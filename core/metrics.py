@@ -31,7 +31,6 @@ CALIBRATION = "clean calibration"  # scores of the extra clean enrolment made wh
 DEFAULT_FMR = 0.01
 FMR_CHOICES = (0.001, 0.01, 0.1)
 CURVE_FMRS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
-UNCALIBRATED = ("azure",)  # judged by their own confidence unless the clean condition ran
 
 
 def fmr_words(fmr: float | None) -> str:
@@ -136,6 +135,8 @@ class OperatingPoint:
         data = asdict(self)
         del data["recognizer"], data["higher_is_better"]
         data["calibrated"] = self.calibrated
+        data["threshold_confidence"] = (self.threshold if not self.calibrated or self.threshold is None
+                                        else confidence_of(self.recognizer, self.threshold))
         return data
 
 
@@ -183,6 +184,19 @@ def direction(recognizer: str) -> tuple[bool, str]:
     return bool(getattr(cls, "higher_is_better", True)), getattr(cls, "score_kind", "confidence")
 
 
+def confidence_of(recognizer: str, score: float) -> float | None:
+    """A raw score as the recognizer's 0..1 confidence (its mapping needs no model), for figures."""
+    from .recognizers.registry import recognizer_class
+
+    try:
+        cls = recognizer_class(recognizer)
+    except ValueError:
+        return None
+    if cls.score_kind == "confidence":
+        return float(score)
+    return float(cls.__new__(cls).confidence(score))  # the mapping uses class constants only
+
+
 def clean_scores(scores: Scores, recognizer: str) -> dict[str, tuple[str, dict[str, float]]] | None:
     """The clean enrolment's scores: the `none` condition's, else the extra calibration enrolment's."""
     for condition in (CLEAN, CALIBRATION):
@@ -197,7 +211,7 @@ def operating_point(recognizer: str, scores: Scores, fmr: float, own_threshold: 
     Azure without the clean condition, or an old study without scores, keeps its own confidence line."""
     higher, kind = direction(recognizer)
     clean = clean_scores(scores, recognizer)
-    if clean is None or (recognizer in UNCALIBRATED and (CLEAN, recognizer) not in scores):
+    if clean is None:  # Azure is enrolled clean only by the study's own `none` condition
         return OperatingPoint(recognizer, None, own_threshold, "confidence", True, 0)
     impostors, comparisons = impostor_scores(clean)
     return OperatingPoint(recognizer, fmr, calibrate(impostors, comparisons, fmr, higher), kind, higher, comparisons)
@@ -373,5 +387,10 @@ def repeat_figures(entry: dict) -> dict:
 
 
 def repeat_spread(runs: list[dict]) -> dict:
-    rates = [r["protection_rate"] for r in runs]
-    return {"mean": statistics.fmean(rates), "min": min(rates), "max": max(rates)} if rates else {}
+    """Mean, min and max over the runs of a repeated study, of the protection rate and of the people re-identified."""
+    spread = {}
+    for key in ("protection_rate", "reidentified"):
+        values = [r[key] for r in runs]
+        if values:
+            spread[key] = {"mean": statistics.fmean(values), "min": min(values), "max": max(values)}
+    return spread

@@ -2,8 +2,9 @@
 
 A study folder holds everything needed to look at a study again or to finish it:
 ``study.json`` (settings, never secrets), ``split.json``, ``results.csv`` (rewritten after every test
-photo, so a killed run loses nothing finished), ``summary.json``, ``manifest.json`` and
-``confidence_histogram.png``. Running the same settings into the same folder again skips the rows
+photo, so a killed run loses nothing finished), ``scores.csv`` (every candidate's score, so the
+operating point can be moved later, core.metrics), ``summary.json``, ``manifest.json``,
+``confidence_histogram.png`` and ``reidentification_curve.png``. Running the same settings into the same folder again skips the rows
 already there.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Callable
 from .calibration import ask_for_every_candidate, ensure_clean_scores
 from .conditions import PreparedCondition, parse_condition
 from .datasets import Dataset, open_dataset
-from .figures import confidence_histogram
+from .figures import confidence_histogram, reidentification_curve, threshold_marks
 from .images import NoFaceFound, UnusableImage, write_bytes_atomic
 from .jobs import NO_JOB, Job
 from .metrics import DEFAULT_FMR, ScoreLog, evaluate, own_thresholds, read_scores
@@ -151,7 +152,7 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
     summary["finished"] = True
     write_json_atomic(out / "summary.json", summary)
     _write_manifest(out, config, dataset, split, described, started)
-    _write_histogram(out, recorder.rows)
+    _write_histogram(out, recorder.rows, summary)
     return summary
 
 
@@ -246,7 +247,12 @@ def _write_manifest(out: Path, config: StudyConfig, dataset: Dataset, split: Spl
     })
 
 
-def _write_histogram(out: Path, rows: list[ResultRow]) -> None:
-    buf = io.BytesIO()
-    confidence_histogram(rows).savefig(buf, format="png")
-    write_bytes_atomic(out / "confidence_histogram.png", buf.getvalue())
+def _write_histogram(out: Path, rows: list[ResultRow], summary: dict | None = None) -> None:
+    """The confidence histogram, and the curve of people re-identified against the false-match rate."""
+    figures = {"confidence_histogram.png": confidence_histogram(rows, threshold_marks(summary))}
+    if summary is not None:
+        figures["reidentification_curve.png"] = reidentification_curve(summary)
+    for name, figure in figures.items():
+        buf = io.BytesIO()
+        figure.savefig(buf, format="png")
+        write_bytes_atomic(out / name, buf.getvalue())
