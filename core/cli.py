@@ -35,6 +35,14 @@ def _list(values: list[str]) -> list[str]:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
+def _fmr(text: str) -> float:
+    """``1%``, ``0.01`` → 0.01."""
+    value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"a false-match rate is between 0 and 1 (or 0% and 100%), not {text}")
+    return value
+
+
 def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", required=True, type=Path, help="folder of face photos (IMM names, a folder per person, or a CSV file,person)")
     parser.add_argument("--out", required=True, type=Path, help="study folder to write (an interrupted study there is resumed)")
@@ -46,13 +54,17 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where our cloaking runs")
     parser.add_argument("--target-pool", type=Path, help="dataset folder of target identities for Fawkes 0.3 (default: the study's other people)")
     parser.add_argument("--external-command", default="fawkes", help="the original Fawkes program, for external:MODE conditions")
-    parser.add_argument("--threshold", type=float, default=0.5, help="confidence a match needs to count as identified (default 0.5)")
+    parser.add_argument("--threshold", type=float, default=0.5, help="Azure's own confidence line, used when the study has no none condition to calibrate Azure on (default 0.5)")
+    parser.add_argument("--fmr", type=_fmr, default=0.01, help="false-match rate that sets every recognizer's threshold: 0.1%%, 1%% (default) or 10%% (how often a stranger would pass for a given person)")
+    parser.add_argument("--repeat", type=int, default=1, help="run our own cloaking conditions N times (seeds seed … seed+N-1), and random splits N times; the summary gives each run and the mean, min and max")
     parser.add_argument("--azure-tier", default="free", choices=["free", "standard"], help="Azure pricing tier, sets the request pace")
     parser.add_argument("--azure-models", default="latest", choices=["latest", "2020"], help="latest: recognition_04 + detection_03; 2020: recognition_01 + detection_01 as the reference study")
 
 
 def run_study_command(args: argparse.Namespace) -> int:
-    from .study import StudyConfig, run_study
+    from .metrics import closing_line, percent_with_interval
+    from .repeats import run_repeated
+    from .study import StudyConfig
 
     recognizers = _list(args.recognizer) or ["dlib"]
     options: dict[str, dict] = {name: {"threshold": args.threshold} for name in recognizers}
@@ -70,13 +82,16 @@ def run_study_command(args: argparse.Namespace) -> int:
         conditions=_list(args.condition) or ["none"], recognizer_options=options,
         cloak_options={"extractors": _list([args.extractor]), "seed": args.seed, "device": args.device,
                        "target_pool": args.target_pool, "external_command": args.external_command},
+        fmr=args.fmr, repeat=max(args.repeat, 1),
     )
-    summary = run_study(config, Job(ProgressPrinter()))
+    summary = run_repeated(config, Job(ProgressPrinter()))
     for entry in summary["conditions"]:
-        conf = entry["confidence"]
-        span = f", confidence {conf['min']:.2f}–{conf['max']:.2f}" if conf["min"] is not None else ""
-        print(f"{entry['name']} · {entry['recognizer']} ({entry['judged']}): {entry['reidentified']} of {entry['people']} "
-              f"people re-identified, protection rate {entry['protection_rate']:.0%}{span}")
+        print(closing_line(entry))
+        spread = entry.get("repeat_spread", {}).get("protection_rate")
+        if spread:
+            print(f"  over {len(entry['repeats'])} runs (seeds {entry['repeats'][0]['seed']}–{entry['repeats'][-1]['seed']}): "
+                  f"protected {percent_with_interval(spread['mean'], None)} on average, "
+                  f"{percent_with_interval(spread['min'], None)} to {percent_with_interval(spread['max'], None)}")
         if entry["set_aside"]:
             print(f"  {len(entry['set_aside'])} people set aside (not counted): "
                   + "; ".join(f"{p}: {why}" for p, why in list(entry["set_aside"].items())[:5])

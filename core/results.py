@@ -32,6 +32,8 @@ class ResultRow:
     score: float | None  # the recognizer's raw distance or similarity
     outcome: str
     reason: str = ""  # why a photo could not be judged
+    rank1_correct: bool | None = None  # the best candidate is the person (no threshold), see core.metrics
+    threshold: float | None = None  # the operating point's raw-score threshold the outcome followed
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -52,7 +54,8 @@ def rows_to_csv(rows: list[ResultRow]) -> str:
     writer = csv.DictWriter(buf, FIELDS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in asdict(row).items()})
+        writer.writerow({k: ("" if v is None else str(v).lower() if isinstance(v, bool) else v)
+                         for k, v in asdict(row).items()})
     return buf.getvalue()
 
 
@@ -67,8 +70,9 @@ def read_rows(path: Path | str) -> list[ResultRow]:
     rows = []
     with path.open(newline="", encoding="utf-8") as fh:
         for raw in csv.DictReader(fh):
-            for name in ("confidence", "score"):
+            for name in ("confidence", "score", "threshold"):
                 raw[name] = float(raw[name]) if raw.get(name) not in (None, "") else None
+            raw["rank1_correct"] = {"true": True, "false": False}.get(str(raw.get("rank1_correct")).lower())
             rows.append(ResultRow(**{k: raw.get(k, "") for k in FIELDS}))
     return rows
 

@@ -2,8 +2,9 @@
 
 A study folder holds everything needed to look at a study again or to finish it:
 ``study.json`` (settings, never secrets), ``split.json``, ``results.csv`` (rewritten after every test
-photo, so a killed run loses nothing finished), ``summary.json``, ``manifest.json`` and
-``confidence_histogram.png``. Running the same settings into the same folder again skips the rows
+photo, so a killed run loses nothing finished), ``scores.csv`` (every candidate's score, so the
+operating point can be moved later, core.metrics), ``summary.json``, ``manifest.json``,
+``confidence_histogram.png`` and ``reidentification_curve.png``. Running the same settings into the same folder again skips the rows
 already there.
 """
 from __future__ import annotations
@@ -15,13 +16,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .calibration import ask_for_every_candidate, ensure_clean_scores
 from .conditions import PreparedCondition, parse_condition
 from .datasets import Dataset, open_dataset
-from .figures import confidence_histogram
+from .figures import confidence_histogram, reidentification_curve, threshold_marks
 from .images import NoFaceFound, UnusableImage, write_bytes_atomic
 from .jobs import NO_JOB, Job
+from .metrics import DEFAULT_FMR, ScoreLog, evaluate, own_thresholds, read_scores
 from .recognizers.registry import make_recognizer
-from .results import (ERROR, NO_FACE, ResultRow, outcome_for, package_versions, read_rows, summarize,
+from .results import (ERROR, NO_FACE, ResultRow, outcome_for, package_versions, read_rows,
                       write_json_atomic, write_rows_csv)
 from .split import Split, make_split
 
@@ -38,6 +41,8 @@ class StudyConfig:
     conditions: list[str] = field(default_factory=lambda: ["none"])
     recognizer_options: dict[str, dict] = field(default_factory=dict)
     cloak_options: dict = field(default_factory=dict)
+    fmr: float = DEFAULT_FMR  # the false-match rate that sets each recognizer's operating point (core.metrics)
+    repeat: int = 1  # runs of the seed-dependent conditions, seeds seed … seed+repeat−1 (core.repeats)
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -88,6 +93,7 @@ class _Recorder:
         self.rows = read_rows(self.path)
         self.done = {r.key for r in self.rows}
         self.on_row = on_row
+        self.scores = ScoreLog(out)  # every candidate's score, for the operating points
 
     def add(self, row: ResultRow) -> None:
         self.rows.append(row)
@@ -142,11 +148,11 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
         for name in config.recognizers:
             described[name] = _run_pair(prepared, name, config, dataset, split, recorder, set_aside, notes, job)
 
-    summary = summarize(recorder.rows, set_aside, notes)
+    summary = _judge(config, dataset, split, recorder, set_aside, notes, described, job)
     summary["finished"] = True
     write_json_atomic(out / "summary.json", summary)
     _write_manifest(out, config, dataset, split, described, started)
-    _write_histogram(out, recorder.rows)
+    _write_histogram(out, recorder.rows, summary)
     return summary
 
 
@@ -156,6 +162,7 @@ def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyCo
     people = [p for p in split.people if p in prepared.training]
     tests = [(p, f) for p in people for f in split.test[p] if (prepared.name, recognizer_name, f) not in recorder.done]
     recognizer = make_recognizer(recognizer_name, job=job, **config.recognizer_options.get(recognizer_name, {}))
+    ask_for_every_candidate(recognizer, len(people))
     if not tests:
         recognizer.close()
         return recognizer.describe()
@@ -186,24 +193,43 @@ def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyCo
             job.step(f"Identifying test photos ({stage})", i, len(tests), relative)
             if person not in enrolled:
                 continue
-            recorder.add(_identify(recognizer, prepared, person, relative, dataset))
+            recorder.add(_identify(recognizer, prepared, person, relative, dataset, recorder.scores))
         job.step(f"Identifying test photos ({stage})", len(tests), len(tests))
         return recognizer.describe()  # after the run: it names the remote group and any scaled uploads
 
 
-def _identify(recognizer, prepared: PreparedCondition, person: str, relative: str, dataset: Dataset) -> ResultRow:
+def _identify(recognizer, prepared: PreparedCondition, person: str, relative: str, dataset: Dataset,
+              scores: ScoreLog | None = None) -> ResultRow:
+    """The row of one test photo; its outcome is provisional until ``_judge`` sets the operating point."""
     judged = prepared.judged_as(recognizer.name)
     try:
         candidates = recognizer.identify(dataset.root / relative)
     except UnusableImage as exc:
         outcome = NO_FACE if isinstance(exc, NoFaceFound) else ERROR
-        return ResultRow(prepared.name, recognizer.name, judged, person, relative, "", None, None, outcome, exc.reason)
+        return ResultRow(prepared.name, recognizer.name, judged, person, relative, "", None, None, outcome, exc.reason,
+                         rank1_correct=False)
+    if scores is not None:
+        scores.add(prepared.name, recognizer.name, relative, person, candidates)
     best = candidates[0] if candidates else None
     predicted = best.person if best else ""
     confidence = best.confidence if best else None
     outcome = outcome_for(person, predicted, confidence, recognizer.threshold)
     return ResultRow(prepared.name, recognizer.name, judged, person, relative, predicted, confidence,
-                     best.score if best else None, outcome)
+                     best.score if best else None, outcome, rank1_correct=bool(predicted) and predicted == person)
+
+
+def _judge(config: StudyConfig, dataset: Dataset, split: Split, recorder: _Recorder, set_aside: dict, notes: dict,
+           described: dict, job: Job) -> dict:
+    """Calibrate each recognizer on the clean enrolment, judge every row at that operating point, summarize."""
+    ensure_clean_scores(config, dataset, split, recorder.scores, job)
+    rows, summary, points = evaluate(recorder.rows, set_aside, notes, read_scores(recorder.scores.path), config.fmr,
+                                     own_thresholds(config.recognizer_options))
+    recorder.rows = rows
+    write_rows_csv(recorder.path, rows)
+    for name, point in points.items():
+        if name in described:
+            described[name]["operating_point"] = point.to_json()
+    return summary
 
 
 def _write_manifest(out: Path, config: StudyConfig, dataset: Dataset, split: Split, described: dict, started: float) -> None:
@@ -221,7 +247,12 @@ def _write_manifest(out: Path, config: StudyConfig, dataset: Dataset, split: Spl
     })
 
 
-def _write_histogram(out: Path, rows: list[ResultRow]) -> None:
-    buf = io.BytesIO()
-    confidence_histogram(rows).savefig(buf, format="png")
-    write_bytes_atomic(out / "confidence_histogram.png", buf.getvalue())
+def _write_histogram(out: Path, rows: list[ResultRow], summary: dict | None = None) -> None:
+    """The confidence histogram, and the curve of people re-identified against the false-match rate."""
+    figures = {"confidence_histogram.png": confidence_histogram(rows, threshold_marks(summary))}
+    if summary is not None:
+        figures["reidentification_curve.png"] = reidentification_curve(summary)
+    for name, figure in figures.items():
+        buf = io.BytesIO()
+        figure.savefig(buf, format="png")
+        write_bytes_atomic(out / name, buf.getvalue())

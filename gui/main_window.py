@@ -142,7 +142,8 @@ class MainWindow(QMainWindow):
             dataset=self.dataset.root, out=out or self.data_dir / "studies" / time.strftime("%Y-%m-%d_%H-%M-%S"),
             split=rule, seed=seed, recognizers=self.recognition_tab.recognizers(),
             conditions=self.cloaking_tab.conditions(), recognizer_options=self.recognition_tab.recognizer_options(),
-            cloak_options=self.cloaking_tab.cloak_options())
+            cloak_options=self.cloaking_tab.cloak_options(), fmr=self.recognition_tab.chosen_fmr(),
+            repeat=self.recognition_tab.repeat.value())
 
     def run_study(self) -> None:
         if self.dataset is None:

@@ -1,4 +1,5 @@
-"""Results tab: the live confidence histogram, the table per test photo, the summary and the transfer matrix."""
+"""Results tab: the live confidence histogram beside the re-identification curve, the table per test photo, the
+summary and the transfer matrix; a false-match-rate choice re-states a study from its files without running it."""
 from __future__ import annotations
 
 import io
@@ -15,8 +16,9 @@ from .worker import ProgressPanel, Task
 
 COLUMNS = ["Photo", "Person", "Predicted", "Outcome", "Confidence", "Condition", "Recognizer", "Judged", "File"]
 FIELDS = [None, "person", "predicted", "outcome", "confidence", "condition", "recognizer", "judged", "file"]
-SUMMARY_COLUMNS = ["Condition", "Recognizer", "Judged", "People", "Re-identified", "Protection rate",
-                   "Confidence min · median · max", "Set aside"]
+SUMMARY_COLUMNS = ["Condition", "Recognizer", "Judged", "People", "Best guess right (rank-1)", "Threshold",
+                   "Re-identified", "Protected (95% interval)", "Different from clean", "Confidence min · median · max",
+                   "Set aside"]
 REDRAW_MS = 400  # the histogram is redrawn at most this often while rows arrive
 ALL = "(all)"
 
@@ -126,6 +128,8 @@ class ResultsTab(QWidget):
         self.summary: dict | None = None
         self.figure = None  # matplotlib, created on first use so the window opens fast
         self.canvas = None
+        self.curve_figure = None
+        self.curve_canvas = None
         self.matrix_canvas = None
 
         run_button = QPushButton("Run the study")
@@ -137,16 +141,36 @@ class ResultsTab(QWidget):
         self.resume_button.clicked.connect(self.resume)
         self.study_label = QLabel("No study yet.")
         self.study_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        from core.metrics import DEFAULT_FMR, FMR_CHOICES, fmr_label, fmr_words
+
+        self.fmr_choice = QComboBox()
+        self.fmr_choice.setObjectName("resultsFmr")
+        for value in FMR_CHOICES:
+            self.fmr_choice.addItem(f"{fmr_label(value)}: {fmr_words(value)}", value)
+        self.fmr_choice.setCurrentIndex(max(self.fmr_choice.findData(DEFAULT_FMR), 0))
+        self.fmr_choice.setToolTip("How strict every recognizer is: its threshold lets a stranger pass for a given person "
+                                   "this often on the clean photos. Changing it re-states the study from its files; "
+                                   "nothing is run again.")
+        self.fmr_choice.currentIndexChanged.connect(lambda: self.show_at_fmr(self.fmr_choice.currentData()))
         top = QHBoxLayout()
         top.addWidget(run_button)
         top.addWidget(self.resume_button)
         top.addWidget(self.study_label, 1)
+        top.addWidget(QLabel("Strictness"))
+        top.addWidget(self.fmr_choice)
         self.progress = ProgressPanel()
 
         self.histogram_box = QVBoxLayout()
         self.histogram_box.setContentsMargins(0, 0, 0, 0)
-        histogram_holder = QWidget()
-        histogram_holder.setLayout(self.histogram_box)
+        histogram_holder = QSplitter()  # the histogram, and the curve beside it
+        histogram_side = QWidget()
+        histogram_side.setLayout(self.histogram_box)
+        self.curve_box = QVBoxLayout()
+        self.curve_box.setContentsMargins(0, 0, 0, 0)
+        curve_side = QWidget()
+        curve_side.setLayout(self.curve_box)
+        histogram_holder.addWidget(histogram_side)
+        histogram_holder.addWidget(curve_side)
         histogram_holder.setMinimumHeight(260)
         self.summary_table = QTableWidget(0, len(SUMMARY_COLUMNS))
         self.summary_table.setHorizontalHeaderLabels(SUMMARY_COLUMNS)
@@ -239,9 +263,11 @@ class ResultsTab(QWidget):
         self.resume_button.setEnabled(False)
         self.redraw()
 
+        self._select_fmr(getattr(config, "fmr", None))
+
         def study(job):  # runs in the worker; each finished row comes to the window as it is written
-            from core.study import run_study
-            return run_study(config, job, on_row=task.publish)
+            from core.repeats import run_repeated
+            return run_repeated(config, job, on_row=task.publish)
 
         task = Task(study, "running the study")
         task.partial.connect(self._row_arrived)
@@ -262,8 +288,11 @@ class ResultsTab(QWidget):
             self._redraw_timer.start()
 
     def _finished(self, summary: dict) -> None:
+        from core.results import read_rows
+
         self.summary = summary
         self._redraw_timer.stop()
+        self.model.set_rows(read_rows(self.study_dir / "results.csv"), Path(self.config.dataset))  # judged at the operating point
         self.redraw()
         self.study_label.setText(f"Study finished: {len(self.rows)} results in {self.study_dir}")
 
@@ -285,7 +314,31 @@ class ResultsTab(QWidget):
         state = "finished" if study.finished else "interrupted"
         self.study_label.setText(f"Study ({state}): {len(study.rows)} results in {self.study_dir}")
         self.resume_button.setEnabled(not study.finished)
+        self._select_fmr((study.summary or {}).get("fmr", getattr(study.config, "fmr", None)))
         self.redraw()
+
+    # ---- the operating point ---------------------------------------------------------------------
+    def _select_fmr(self, fmr) -> None:
+        index = self.fmr_choice.findData(fmr) if fmr is not None else -1
+        if index >= 0:
+            self.fmr_choice.blockSignals(True)
+            self.fmr_choice.setCurrentIndex(index)
+            self.fmr_choice.blockSignals(False)
+
+    def show_at_fmr(self, fmr: float) -> bool:
+        """Re-state the study shown at another false-match rate, from results.csv and scores.csv alone."""
+        from core.metrics import SCORES_FILE, own_thresholds, restate
+        from core.results import read_rows
+
+        if self.progress.busy or self.study_dir is None or not (self.study_dir / SCORES_FILE).exists():
+            return False
+        self._select_fmr(fmr)
+        rows = read_rows(self.study_dir / "results.csv")
+        options = getattr(self.config, "recognizer_options", None) or {}
+        judged, self.summary = restate(rows, self.summary, self.study_dir / SCORES_FILE, fmr, own_thresholds(options))
+        self.model.set_rows(judged, self.model.root)
+        self.redraw()
+        return True
 
     # ---- drawing ---------------------------------------------------------------------------------
     def _ensure_canvas(self) -> None:
@@ -296,37 +349,57 @@ class ResultsTab(QWidget):
 
         self.figure = Figure(figsize=(6, 4), dpi=100)
         self.canvas = FigureCanvasQTAgg(self.figure)
-        self.canvas.setToolTip("How sure the recognizer was about each test photo, one colour per condition. "
-                               "Hatched bars at the right: photos with no result (no face, nothing above threshold).")
+        self.canvas.setToolTip("How sure the recognizer was about each test photo, one colour per condition. Solid: the "
+                               "best candidate is the right person; cross-hatched: somebody else. Dashed lines: each "
+                               "recognizer's threshold. Hatched bars at the right: photos with no result (no face).")
         self.histogram_box.addWidget(self.canvas)
+        self.curve_figure = Figure(figsize=(5, 4), dpi=100)
+        self.curve_canvas = FigureCanvasQTAgg(self.curve_figure)
+        self.curve_canvas.setToolTip("People re-identified at each strictness: left, a stranger rarely passes; right "
+                                     "(100%), no threshold at all: the best guess is right (rank-1).")
+        self.curve_box.addWidget(self.curve_canvas)
 
     def redraw(self) -> None:
-        from core.figures import draw_confidence_histogram
+        from core.figures import draw_confidence_histogram, draw_reidentification_curve, threshold_marks
         from core.results import summarize
 
         self._ensure_canvas()
-        draw_confidence_histogram(self.figure, self.rows, self._threshold())
+        draw_confidence_histogram(self.figure, self.rows, threshold_marks(self.summary) if self.summary else None)
         self.canvas.draw_idle()
         summary = self.summary if self.summary is not None else summarize(self.rows)
+        draw_reidentification_curve(self.curve_figure, summary)
+        self.curve_canvas.draw_idle()
         self._show_summary(summary)
         self._fill_filter_choices()
         self.table.resizeColumnsToContents()
 
-    def _threshold(self) -> float:
-        """The study's identification threshold (the same for every recognizer the window sets up)."""
-        options = getattr(self.config, "recognizer_options", None) or {}
-        thresholds = [o["threshold"] for o in options.values() if "threshold" in o]
-        return thresholds[0] if thresholds else 0.5
-
     def _show_summary(self, summary: dict) -> None:
+        from core.metrics import fmr_label, p_words, percent_with_interval
+
         entries = summary.get("conditions", [])
         self.summary_table.setRowCount(len(entries))
         for i, e in enumerate(entries):
             c = e.get("confidence") or {}
             confidence = " · ".join("–" if c.get(k) is None else f"{c[k]:.2f}" for k in ("min", "median", "max"))
             set_aside = "; ".join(f"{p}: {why}" for p, why in (e.get("set_aside") or {}).items())
+            rank1, op = e.get("rank1"), e.get("operating_point") or {}
+            if not op:
+                threshold = "(when the study ends)"
+            elif op.get("threshold") is None:
+                threshold = "none"
+            elif op.get("calibrated"):
+                threshold = f"{op['score']} {op['threshold']:.3f} (FMR {fmr_label(op['fmr'])})"
+            else:
+                threshold = f"own confidence {op['threshold']:g} (not calibrated)"
+            versus = e.get("versus_clean")
+            spread = (e.get("repeat_spread") or {}).get("protection_rate")
+            protected = percent_with_interval(e["protection_rate"], op.get("ci95"))
+            if spread:
+                protected += f"; {len(e['repeats'])} runs: {spread['min']:.0%}–{spread['max']:.0%}"
             cells = [e["name"], e["recognizer"], e.get("judged", ""), str(e["people"]),
-                     f"{e['reidentified']} of {e['people']}", f"{e['protection_rate']:.0%}", confidence, set_aside]
+                     f"{rank1['reidentified']} of {rank1['people']}" if rank1 else "",
+                     threshold, f"{e['reidentified']} of {e['people']}", protected,
+                     p_words(versus["p_value"]) if versus else "", confidence, set_aside]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)

@@ -31,6 +31,8 @@ class Recognizer(ABC):
     score_name: str = ""  # what ``Candidate.score`` is, in words
     confidence_doc: str = ""  # how confidence is defined, shown in the README and the About box
     threshold: float = DEFAULT_THRESHOLD
+    higher_is_better: bool = True  # of ``Candidate.score``: True for similarities and confidences
+    score_kind: str = "confidence"  # "distance", "cosine similarity" or "confidence": how core.metrics names it
 
     @abstractmethod
     def enrol(self, person: str, photo: Path) -> None:
