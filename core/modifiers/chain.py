@@ -39,14 +39,14 @@ class ModifiedCondition:
     def record(self) -> dict:
         """What the manifest says about this condition's transformations."""
         return {"base": self.base.name, "seed": self.seed, "steps": [step.record() for step in self.steps],
-                "folder": f"{ENROLLED_FOLDER}/{folder_name(self.name)}"}
+                "folder": f"{ENROLLED_FOLDER}/{folder_name(self.base.name, self.name)}"}
 
     def prepare(self, dataset, split, out_dir: Path, job: Job = NO_JOB):
         prepared = self.base.prepare(dataset, split, out_dir, job)
         by_person = _photos(prepared, dataset, split)
         context, counts = Context(self.seed), [Counter() for _ in self.steps]
         stage = f"Preparing the enrolled photos ({self.name})"
-        folder = Path(out_dir) / ENROLLED_FOLDER / folder_name(self.name)
+        folder = Path(out_dir) / ENROLLED_FOLDER / folder_name(self.base.name, self.name)
         training: dict[str, list[Path]] = {}
         listing: list[dict] = []
         for i, (person, photos) in enumerate(by_person.items()):  # a person at a time: few photos in memory
@@ -70,9 +70,11 @@ class ModifiedCondition:
                                    set_aside={**prepared.set_aside, **context.set_aside}, notes=notes)
 
 
-def folder_name(name: str) -> str:
-    """A safe folder name: the spelling's last readable part, and a hash of the whole so two never share one."""
-    readable = re.sub(r"[^A-Za-z0-9.@%+]+", "-", name).strip("-")[-60:]
+def folder_name(base: str, name: str) -> str:
+    """A safe folder name: the condition in short (an imported folder by its own name), and a hash of the
+    full spelling so that two conditions never share one."""
+    short = f"import:{Path(base.split(':', 1)[1]).name}" if base.startswith("import:") else base
+    readable = re.sub(r"[^A-Za-z0-9.@%+]+", "-", short + name[len(base):]).strip("-")[:80]
     return f"{readable}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
 
 
