@@ -337,8 +337,9 @@ def restate(rows: list[ResultRow], summary: dict | None, scores_path: Path | str
     judged, fresh, _ = evaluate(rows, set_aside, notes, read_scores(scores_path), fmr, own_thresholds)
     for entry in fresh["conditions"]:
         before = old.get((entry["name"], entry["recognizer"]), {})
-        if "repeats" in before:
-            entry["repeats"] = before["repeats"]
+        for key in ("repeats", "gallery"):  # recorded by the run, not derived from the rows
+            if key in before:
+                entry[key] = before[key]
     if summary:
         for key, value in summary.items():
             fresh.setdefault(key, value)  # finished, and whatever else the study recorded
