@@ -6,29 +6,36 @@
 """
 from __future__ import annotations
 
-import re
 from pathlib import PurePath
 
 from .sample import bundled_cloak_mode
 
-MODIFIER = re.compile(r"(\+(?:jpeg|resize):\d+|@\d+%?)$")
 VERSION_WORDS = {"0.3": "0.3.1", "0.3.1": "0.3.1", "1.0": "1.0", "1.0.2": "1.0"}
 
 
-def split_modifiers(spec: str) -> tuple[str, list[str]]:
-    """``"fawkes:0.3:high+resize:1080+jpeg:75"`` → ("fawkes:0.3:high", ["+resize:1080", "+jpeg:75"])."""
-    modifiers = []
-    while (match := MODIFIER.search(spec)) and match.start() > 0:
-        modifiers.insert(0, match.group(1))
-        spec = spec[: match.start()]
-    return spec, modifiers
-
-
 def plain_condition(spec: str) -> str:
-    base, modifiers = split_modifiers(spec)
+    from .modifiers.leak import Leak
+    from .modifiers.resize import Resize
+    from .modifiers.spelling import split_modifiers
+
+    try:
+        base, steps = split_modifiers(spec)
+    except ValueError:
+        return spec  # a spelling we cannot read is shown as it is
     words = _plain_base(base)
-    extra = _plain_modifiers(modifiers)
-    return f"{words}, {extra}" if extra else words
+    resize = next((s for s in steps if isinstance(s, Resize)), None)
+    jpeg = next((s for s in steps if not isinstance(s, (Resize, Leak))), None)
+    leak = next((s for s in steps if isinstance(s, Leak)), None)
+    extra = []
+    if resize and jpeg:
+        extra.append(f"uploaded to a social network ({resize.words()}, {jpeg.words().replace('quality ', '')})")
+    elif resize:
+        extra.append(f"shrunk to {resize.words()}")
+    elif jpeg:
+        extra.append(f"re-saved as {jpeg.words()}")
+    if leak:
+        extra.append(f"{leak.words()} per person, the rest leaked clean")
+    return ", ".join([words, *extra])
 
 
 def _plain_base(spec: str) -> str:
@@ -44,24 +51,3 @@ def _plain_base(spec: str) -> str:
     if kind == "external":
         return f"Fawkes {rest} (original program, run here)"
     return spec
-
-
-def _plain_modifiers(modifiers: list[str]) -> str:
-    values = {}
-    leaked = ""
-    for modifier in modifiers:
-        if modifier.startswith("@"):
-            leaked = f"only {modifier[1:]} of each person's photos cloaked (the rest leaked)"
-        else:
-            name, _, value = modifier[1:].partition(":")
-            values[name] = value
-    parts = []
-    if "resize" in values and "jpeg" in values:
-        parts.append(f"uploaded to a social network ({values['resize']} px, JPEG {values['jpeg']})")
-    elif "resize" in values:
-        parts.append(f"shrunk to {values['resize']} px")
-    elif "jpeg" in values:
-        parts.append(f"saved as JPEG quality {values['jpeg']}")
-    if leaked:
-        parts.append(leaked)
-    return ", ".join(parts)

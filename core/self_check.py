@@ -16,7 +16,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .condition_names import VERSION_WORDS, plain_condition, split_modifiers
+from .condition_names import VERSION_WORDS, plain_condition
 from .datasets import Dataset, Problem, open_dataset
 from .images import IMAGE_SUFFIXES, NoFaceFound, UnusableImage, load_rgb, save_rgb_atomic, write_bytes_atomic, write_text_atomic
 from .jobs import NO_JOB, Job
@@ -129,6 +129,11 @@ def cloak_words(config: SelfCheckConfig) -> str:
     return f"Fawkes {VERSION_WORDS.get(config.version, config.version)} {config.mode}"
 
 
+def upload_words(upload: str | None) -> str:
+    """"uploading to a social network (1080 px, JPEG 75)"."""
+    return "uploading to a social network (" + ", ".join(step.words() for step in upload_steps(upload or "")) + ")"
+
+
 def estimate_seconds(photos: int, crowd_photos: int, config: SelfCheckConfig) -> float:
     """About how long a check takes on this computer: cloaking, then each recognizer's photos."""
     from .cloaking.engine import seconds_per_face
@@ -191,7 +196,9 @@ def run_self_check(config: SelfCheckConfig, job: Job = NO_JOB, mine: MyPhotos | 
     name = config.name.strip()
     if not name or any(c in name for c in "/\\:"):
         raise ValueError("Give a name without / \\ or : (for example: me).")
-    get_mode(config.version, config.mode, config.custom)  # a bad mode fails before any work
+    get_mode(config.version, config.mode, config.custom)  # a bad mode or upload fails before any work
+    if config.upload:
+        upload_steps(config.upload)
     mine = mine if mine is not None else find_my_photos(config.photos, job)
     if len(mine.usable) < MIN_PHOTOS:
         raise ValueError(f"{len(mine.usable)} of the photos in {mine.folder} show a face; at least {MIN_PHOTOS} are needed "
@@ -219,7 +226,8 @@ def run_self_check(config: SelfCheckConfig, job: Job = NO_JOB, mine: MyPhotos | 
     if not enrolled[config.cloak]:
         raise RuntimeError("None of your training photos could be cloaked, so there is nothing to check.")
     if config.upload:
-        enrolled[config.cloak + config.upload] = _uploaded(enrolled[config.cloak], config.upload, out, job)
+        enrolled[config.cloak + config.upload] = _uploaded({p: cloaks[p] for p in train if p in cloaks},
+                                                           config.upload, out, name, config.seed)
 
     rows: list[ResultRow] = []
     for recognizer in config.recognizers:
@@ -237,13 +245,33 @@ def run_self_check(config: SelfCheckConfig, job: Job = NO_JOB, mine: MyPhotos | 
     return check
 
 
-def _uploaded(photos: list[Path], upload: str, out: Path, job: Job) -> list[Path]:
-    """The cloaked training photos as a social network would keep them (the condition modifiers)."""
-    try:
-        from .modifiers import apply_modifiers  # the "what if" conditions, where they are installed
-    except ImportError:
-        raise ValueError("This version cannot yet show what an upload does to a cloak; choose no upload.") from None
-    return apply_modifiers(photos, upload, out / "uploaded", job)
+def upload_steps(upload: str) -> list:
+    """The modifiers of an upload (``+resize:S``, ``+jpeg:Q``); anything else is refused with a reason."""
+    from .modifiers.leak import Leak
+    from .modifiers.spelling import split_modifiers
+
+    base, steps = split_modifiers("none" + upload)
+    if base != "none" or not steps or any(isinstance(step, Leak) for step in steps):
+        raise ValueError(f"'{upload}' is not an upload: write +resize:S and/or +jpeg:Q, e.g. +resize:1080+jpeg:75.")
+    return steps
+
+
+def _uploaded(cloaks: dict[Path, Path], upload: str, out: Path, name: str, seed: int) -> list[Path]:
+    """Your cloaked training photos as a social network would keep them, written to ``uploaded/``."""
+    from .modifiers.chain import Context
+    from .modifiers.photo import EnrolledPhoto
+
+    photos = [EnrolledPhoto(name, original.name, original, cloak, True) for original, cloak in cloaks.items()]
+    context = Context(seed)
+    for step in upload_steps(upload):
+        step.apply(photos, context)
+    written = []
+    for photo in photos:
+        data, suffix = photo.final_bytes()
+        target = out / "uploaded" / f"{Path(photo.original).stem}_cloaked{suffix}"
+        write_bytes_atomic(target, data)
+        written.append(target)
+    return written
 
 
 def _judge(recognizer_name: str, config: SelfCheckConfig, name: str, crowd: Dataset, enrolled: dict[str, list[Path]],
@@ -325,8 +353,7 @@ def answer_for(recognizer: str, name: str, rows: list[ResultRow], config: SelfCh
     for condition, group in by_condition.items():
         if condition == CLEAN or not group:
             continue
-        _, modifiers = split_modifiers(condition)
-        label = cloak_words(config) + (", after uploading to a social network" if modifiers else "")
+        label = cloak_words(config) + (f", after {upload_words(config.upload)}" if condition != config.cloak else "")
         sentences.append(_cloaked_sentence(recognizer, name, label, group, threshold))
     if not found_clean:
         verdict = NO_ANSWER

@@ -10,12 +10,14 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
                                QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from .errors import show_error
+from .what_if import PRESETS
 from .worker import ProgressPanel, Task, format_seconds
 
 VERDICT_COLOURS = {"protected": "#d9f2d9", "partly protected": "#fdf1c7", "not protected": "#f8d7d7", "no answer": "#e6e6e6"}
 VERSIONS = {"0.3": "Fawkes 0.3.1 (pulls your face towards someone else's; as in the reference study)",
             "1.0": "Fawkes 1.0 (pushes your face away from itself)"}
 LOCAL = {"dlib": "dlib (what most open-source face tools use)", "mobileface": "MobileFaceNet", "faceres": "FaceRes"}
+UPLOADS = {words.split("(")[1].rstrip(")"): modifier for words, modifier in PRESETS.items() if modifier.startswith("+resize")}
 STAY_HOME = "Your photos stay on this computer."
 SENT_AWAY = "Your photos will be sent to Microsoft Azure Face, because you ticked it."
 
@@ -87,11 +89,21 @@ class SelfCheckDialog(QDialog):
         self.custom_steps.setRange(1, 5000)
         self.custom_steps.setValue(10)
         self.custom_steps.setToolTip("Custom: how many rounds of small changes each photo gets.")
+        self.upload_box = QCheckBox("Also check after uploading to a social network, which shrinks and re-compresses photos")
+        self.upload_box.setChecked(str(self.settings.value("self_check/upload", "true")) == "true")
+        self.upload = QComboBox()
+        for words, modifier in UPLOADS.items():
+            self.upload.addItem(words, modifier)
+        self.upload.setCurrentIndex(max(self.upload.findData("+resize:1080+jpeg:75"), 0))
+        self.upload_box.toggled.connect(self.upload.setEnabled)
+        self.upload_box.toggled.connect(self._update_estimate)
         self.time_label = _wrapped()
         protection_form = QFormLayout()
         protection_form.addRow("Protection", self.version)
         protection_form.addRow("Strength", self.mode)
         protection_form.addRow("Custom rounds", self.custom_steps)
+        protection_form.addRow(self.upload_box)
+        protection_form.addRow("Uploaded as", self.upload)
         protection_form.addRow(self.time_label)
         # 4. who looks for you
         self.recognizer_boxes: dict[str, QCheckBox] = {}
@@ -276,6 +288,7 @@ class SelfCheckDialog(QDialog):
             name=self.name.text().strip() or "me", version=self.version.currentData(), mode=mode,
             custom={"steps": self.custom_steps.value()} if mode == "custom" else None,
             recognizers=self.recognizers(), recognizer_options=options,
+            upload=self.upload.currentData() if self.upload_box.isChecked() else None,
             cache_dir=self.window.data_dir / "cloak-cache")
 
     def _update_estimate(self) -> None:
@@ -308,6 +321,7 @@ class SelfCheckDialog(QDialog):
         config, mine = self.config(), self.mine
         for name in ("name", "version", "mode"):
             self.settings.setValue(f"self_check/{name}", getattr(config, name))
+        self.settings.setValue("self_check/upload", "true" if config.upload else "false")
         self._clear_answer()
 
         def check(job):

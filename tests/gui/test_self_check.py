@@ -55,6 +55,7 @@ def test_check_my_own_photos_answers_and_saves(window, qtbot, fixture_imm, tmp_p
     text = cards[0].body.text()
     assert text.startswith("Without cloaking, dlib recognised you in both test photos (confidence 0.")
     assert "With Fawkes 1.0 custom, dlib " in text
+    assert "With Fawkes 1.0 custom, after uploading to a social network (1080 px, JPEG 75), dlib " in text
     assert "made against dlib itself" in text  # white-box: said plainly
     assert cards[0].title.text().endswith(cards[0].answer.verdict)
     assert "crowd of 4 people" in dialog.meaning.text()
@@ -62,7 +63,12 @@ def test_check_my_own_photos_answers_and_saves(window, qtbot, fixture_imm, tmp_p
     check = dialog.check
     assert len(check.test) == 2 and len(check.train) == 4 and not set(check.test) & set(check.train)
     rows = read_rows(check.config.out / "results.csv")
-    assert {(r.condition, r.file) for r in rows} == {(c, p.name) for c in ("none", "fawkes:1.0:custom") for p in check.test}
+    conditions = ("none", "fawkes:1.0:custom", "fawkes:1.0:custom+resize:1080+jpeg:75")
+    assert {(r.condition, r.file) for r in rows} == {(c, p.name) for c in conditions for p in check.test}
+    uploaded = sorted((check.config.out / "uploaded").iterdir())
+    assert [p.name for p in uploaded] == [f"{p.stem}_cloaked.jpg" for p in check.train]
+    with Image.open(uploaded[0]) as image:
+        assert image.format == "JPEG"
     assert {r.person for r in rows} == {"me"}
     assert [r.outcome for r in rows if r.condition == "none"] == ["identified", "identified"]
     assert _tree(crowd) == crowd_before  # nothing written into the crowd's folder
