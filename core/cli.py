@@ -1,4 +1,4 @@
-"""The command line: ``python main.py study ...`` and ``python main.py cloak ...``."""
+"""The command line: ``python main.py study ...``, ``python main.py cloak ...`` and ``python main.py report ...``."""
 from __future__ import annotations
 
 import argparse
@@ -95,13 +95,31 @@ def run_study_command(args: argparse.Namespace) -> int:
             print(f"  over {len(entry['repeats'])} runs (seeds {entry['repeats'][0]['seed']}–{entry['repeats'][-1]['seed']}): "
                   f"protected {percent_with_interval(spread['mean'], None)} on average, "
                   f"{percent_with_interval(spread['min'], None)} to {percent_with_interval(spread['max'], None)}")
-        if entry.get("gallery") is not None:
+        if entry.get("gallery") is not None and entry["gallery"] != entry["people"]:  # other people were enrolled too
             print(f"  gallery of {entry['gallery']} people")
         if entry["set_aside"]:
             print(f"  {len(entry['set_aside'])} people set aside (not counted): "
                   + "; ".join(f"{p}: {why}" for p, why in list(entry["set_aside"].items())[:5])
                   + (" ..." if len(entry["set_aside"]) > 5 else ""))
+    from .headline import headline_sentences
+
+    print("In short:")
+    for sentence in headline_sentences(summary, config.conditions, config.recognizers):
+        print(f"  {sentence}")
     print(f"Results written to {args.out}")
+    return 0
+
+
+def run_report_command(args: argparse.Namespace) -> int:
+    from .headline import headline_sentences
+    from .report import make_report
+    from .study import load_study
+
+    path = make_report(args.study, args.out)
+    study = load_study(args.study)
+    for sentence in headline_sentences(study.summary, study.config.conditions, study.config.recognizers):
+        print(sentence)
+    print(f"Report written to {path}")
     return 0
 
 
@@ -113,8 +131,11 @@ def main(argv: list[str]) -> int:
     from .cloaking.command import add_arguments as add_cloak_arguments, run as run_cloak_command
 
     add_cloak_arguments(commands.add_parser("cloak", help="cloak a folder of photos with our Fawkes engine"))
+    report = commands.add_parser("report", help="write the PDF report of a finished study folder")
+    report.add_argument("study", type=Path, help="the study folder")
+    report.add_argument("--out", type=Path, help="the PDF to write (default: report.pdf in the study folder)")
     args = parser.parse_args(argv)
-    runner = run_study_command if args.command == "study" else run_cloak_command
+    runner = {"study": run_study_command, "cloak": run_cloak_command, "report": run_report_command}[args.command]
     try:
         return runner(args)
     except Cancelled:

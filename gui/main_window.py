@@ -100,6 +100,9 @@ class MainWindow(QMainWindow):
         self.save_csv_action = action(file, "Save results as &CSV…", self.save_csv, "Ctrl+E", "One row per test photo.")
         action(file, "Export histogram as &PNG…", lambda: self.export_histogram("png"), "Ctrl+Shift+P")
         action(file, "Export histogram as S&VG…", lambda: self.export_histogram("svg"), "Ctrl+Shift+V")
+        self.export_report_action = action(file, "Export &report (PDF)…", self.export_report, "Ctrl+Shift+R",
+                                           "A PDF to share: the answer in sentences, the table, the figures, example "
+                                           "cloaks and how the study was made.")
         file.addSeparator()
         action(file, "&Quit", self.close, "Ctrl+Q")
 
@@ -258,6 +261,30 @@ class MainWindow(QMainWindow):
             return
         self.settings.setValue("dirs/figure", str(path.parent))
         self.statusBar().showMessage(f"Histogram saved to {path}.")
+
+    def export_report(self) -> None:
+        source = self.results_tab.study_dir
+        if source is None or not (source / "summary.json").exists():
+            QMessageBox.information(self, APP_NAME, "There is no finished study to report yet: run one first "
+                                    "(Study › Run the study), or open one (File › Open study…).")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export the report as PDF", str(Path(self._last_dir("report")) / f"{source.name}.pdf"),
+                                              "PDF files (*.pdf)")
+        if path:
+            self.export_report_to(Path(path))
+
+    def export_report_to(self, path: Path) -> Task:
+        source = self.results_tab.study_dir
+
+        def report(job):
+            from core.report import make_report
+            return make_report(source, path)
+
+        task = Task(report, f"writing the report {path.name}")
+        task.succeeded.connect(lambda written: self.statusBar().showMessage(f"Report saved to {written}."))
+        task.failed.connect(lambda exc: show_error(self, f"writing the report {path.name}", exc, "Choose a folder you can write to."))
+        self.settings.setValue("dirs/report", str(path.parent))
+        return task.start()
 
     # ---- help and housekeeping ---------------------------------------------------------------------
     def show_about(self) -> None:

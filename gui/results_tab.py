@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QWidget)
 
 from .errors import show_error
+from .headline_panel import HeadlinePanel
 from .worker import ProgressPanel, Task
 
 COLUMNS = ["Photo", "Person", "Predicted", "Outcome", "Confidence", "Condition", "Recognizer", "Judged", "File"]
@@ -233,8 +234,10 @@ class ResultsTab(QWidget):
         splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setSizes([560, 720])
+        self.headline = HeadlinePanel()  # the answer in sentences, above everything else
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.headline)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.progress)
 
@@ -370,6 +373,7 @@ class ResultsTab(QWidget):
         draw_reidentification_curve(self.curve_figure, summary)
         self.curve_canvas.draw_idle()
         self._show_summary(summary)
+        self.headline.show_summary(self.summary, self.config)
         self._fill_filter_choices()
         self.table.resizeColumnsToContents()
 
