@@ -28,6 +28,12 @@ def _wrapped(text: str = "") -> QLabel:
     return label
 
 
+def _mode_words(config) -> str:
+    from core.cloaking.modes import get_mode
+
+    return get_mode(config.version, config.mode, config.custom).summary + "."
+
+
 class AnswerCard(QFrame):
     """One recognizer's answer: its verdict as a title, then the sentences, on the verdict's colour."""
 
@@ -174,7 +180,7 @@ class SelfCheckDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(scroll, 1)
         layout.addLayout(bottom)
-        self.resize(760, 900)
+        self.resize(780, 760)  # fits a 1280×800 screen
 
         self.version.currentIndexChanged.connect(self._fill_modes)
         self.mode.currentIndexChanged.connect(self._mode_changed)
@@ -304,7 +310,8 @@ class SelfCheckDialog(QDialog):
             return estimate_seconds(photos, len(open_dataset(config.crowd, check_images=False).photos), config)
 
         task = Task(estimate, "working out how long it takes")
-        task.succeeded.connect(lambda s: self.time_label.setText(f"About {format_seconds(s)} on this computer for your {photos} photos."))
+        task.succeeded.connect(lambda s: self.time_label.setText(f"{_mode_words(config)} About {format_seconds(s)} on this "
+                                                                 f"computer for your {photos} photos."))
         task.failed.connect(lambda exc: self.time_label.setText(f"(No estimate: {exc})"))
         task.start()
 
