@@ -14,7 +14,7 @@ class HeadlinePanel(QWidget):
         self.setObjectName("headline")
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(0, 2, 0, 2)
-        self.layout_.setSpacing(2)
+        self.layout_.setSpacing(1)
         self.labels: list[QLabel] = []
         self.show_headlines([])
 
@@ -36,7 +36,7 @@ class HeadlinePanel(QWidget):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setWordWrap(True)
             if item:
-                label.setStyleSheet(f"background: {item.colour}; color: #111; padding: 3px 6px; border-radius: 3px;")
+                label.setStyleSheet(f"background: {item.colour}; color: #111; padding: 1px 6px; border-radius: 3px;")
                 label.setToolTip(f"{item.condition} · {item.recognizer}: protected = not re-identified at the operating "
                                  "point; the interval is the 95% Wilson interval.")
             else:

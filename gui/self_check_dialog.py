@@ -18,6 +18,7 @@ VERSIONS = {"0.3": "Fawkes 0.3.1 (pulls your face towards someone else's; as in 
             "1.0": "Fawkes 1.0 (pushes your face away from itself)"}
 LOCAL = {"dlib": "dlib (what most open-source face tools use)", "mobileface": "MobileFaceNet", "faceres": "FaceRes"}
 UPLOADS = {words.split("(")[1].rstrip(")"): modifier for words, modifier in PRESETS.items() if modifier.startswith("+resize")}
+WAITING = "Choose your photos, then press Check my photos: the answer appears here, one card per recognizer."
 STAY_HOME = "Your photos stay on this computer."
 SENT_AWAY = "Your photos will be sent to Microsoft Azure Face, because you ticked it."
 
@@ -136,7 +137,7 @@ class SelfCheckDialog(QDialog):
 
         # the answer
         self.answer_box = QVBoxLayout()
-        self.meaning = _wrapped()
+        self.meaning = _wrapped(WAITING)
         self.meaning.setStyleSheet("color: #444;")
         answer_widget = QWidget()
         answer_layout = QVBoxLayout(answer_widget)
@@ -169,18 +170,24 @@ class SelfCheckDialog(QDialog):
         bottom.addStretch(1)
         bottom.addWidget(close_button)
 
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
+        steps = QVBoxLayout()  # left: the four choices and the run; right: the answer
+        steps.addWidget(intro)
         for title, inner in (("1. Your photos", photos_form), ("2. The crowd you hide among", crowd_form),
                              ("3. The protection", protection_form), ("4. Who looks for you", judges)):
             group = QGroupBox(title)
             group.setLayout(inner)
-            layout.addWidget(group)
-        layout.addWidget(self.run_button)
-        layout.addWidget(self.progress)
-        layout.addWidget(scroll, 1)
-        layout.addLayout(bottom)
-        self.resize(780, 760)  # fits a 1280×800 screen
+            steps.addWidget(group)
+        steps.addStretch(1)
+        steps.addWidget(self.run_button)
+        steps.addWidget(self.progress)
+        answer_side = QVBoxLayout()
+        answer_side.addWidget(QLabel("<b>The answer</b>"))
+        answer_side.addWidget(scroll, 1)
+        answer_side.addLayout(bottom)
+        layout = QHBoxLayout(self)
+        layout.addLayout(steps, 5)
+        layout.addLayout(answer_side, 4)
+        self.resize(1200, 740)  # fits a 1280×800 screen
 
         self.version.currentIndexChanged.connect(self._fill_modes)
         self.mode.currentIndexChanged.connect(self._mode_changed)

@@ -29,7 +29,7 @@ def test_first_launch_shows_cloaks_and_answers_in_sentences(window, qtbot, tmp_p
     # leaves it out and runs the three conditions that need no cloaking; tests/gui/make_screenshots.py runs all four.
     tab.conditions_list.item(3).setCheckState(Qt.CheckState.Unchecked)
     qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)  # Study › Run the study
-    study = wait_for(qtbot, window.results_tab.progress.task)
+    study = wait_for(qtbot, window.results_tab.progress.task, timeout=300_000)
     assert not study.job.cancelled and window.results_tab.summary is not None
     sentences = window.results_tab.headline.sentences()
     assert [s.split(":")[0] for s in sentences] == [

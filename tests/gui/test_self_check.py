@@ -48,7 +48,7 @@ def test_check_my_own_photos_answers_and_saves(window, qtbot, fixture_imm, tmp_p
     assert dialog.privacy.text() == STAY_HOME
 
     qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
-    task = wait_for(qtbot, dialog.progress.task)
+    task = wait_for(qtbot, dialog.progress.task, timeout=300_000)  # minutes on a busy machine
     assert not task.job.cancelled and task.is_finished
     cards = dialog.findChildren(AnswerCard)
     assert [card.answer.recognizer for card in cards] == ["dlib"]
