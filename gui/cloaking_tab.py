@@ -501,7 +501,10 @@ def describe_condition(spec: str) -> str:
     except ValueError:
         return spec
     if steps:
-        return f"{describe_condition(base)} · what if: {describe_modifiers(spec)}"
+        kind, _, rest = base.partition(":")
+        short = {"none": "clean photos", "import": f"imported cloaks ({Path(rest).name})",
+                 "fawkes": f"Fawkes {rest.replace(':', ' ')}", "external": f"original Fawkes {rest}"}.get(kind, base)
+        return f"{short} · what if: {describe_modifiers(spec)}"
     if spec == "none":
         return "none — clean training photos (for comparison)"
     if spec.startswith("fawkes:"):

@@ -178,3 +178,19 @@ def test_a_study_names_each_condition_in_full_and_records_its_steps(fixture_imm,
     enrolled = (out / steps["folder"] / "enrolled.json").read_text()
     run_study(StudyConfig(fixture_imm, out, seed=4, conditions=specs), Job())  # resumed: the same bytes again
     assert (out / steps["folder"] / "enrolled.json").read_text() == enrolled
+
+
+def test_the_viewer_preview_is_what_the_study_enrols(imm, cloaks, fixture_imm, tmp_path):
+    from core.modifiers.preview import as_enrolled
+
+    spec = f"import:{cloaks}@3+resize:320+jpeg:75"
+    prepared = prepare(spec, imm, tmp_path / "study", seed=2)
+    _, split = imm
+    for entry, file in zip(listing(prepared), prepared.training["01"]):
+        if entry["person"] != "01":
+            continue
+        rgb, words = as_enrolled(spec, cloaks / entry["original"].replace(".jpg", "_high_cloaked.png"),
+                                 fixture_imm / entry["original"], 2, "01", split.train["01"], entry["original"])
+        assert np.array_equal(rgb, load_rgb(file)), entry["original"]
+        assert words.startswith("@3: stays cloaked" if entry["cloaked"] else "@3: enrolled clean (leaked)")
+    assert as_enrolled(f"import:{cloaks}", cloaks / "01-1m_high_cloaked.png", fixture_imm / "01-1m.jpg") is None

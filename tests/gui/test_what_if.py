@@ -12,10 +12,10 @@ from tests.gui.conftest import open_fixture, wait_for
 from tests.photo_cases import copy_persons
 
 
-def _cloaks(fixture_imm, folder):
+def _cloaks(fixture_imm, folder, photos=range(1, 6)):
     """Person 01's training photos with a visible change, named as Fawkes names its cloaks."""
     folder.mkdir()
-    for i in range(1, 6):
+    for i in photos:
         rgb = load_rgb(fixture_imm / f"01-{i}m.jpg").astype(np.int16)
         rgb[::7, ::7] += 40
         Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8)).save(folder / f"01-{i}m_high_cloaked.png", compress_level=1)
@@ -51,14 +51,14 @@ def test_presets_add_the_what_if_to_the_selected_condition(window, qtbot, fixtur
 def test_the_viewer_shows_the_photo_as_enrolled_beside_the_cloak(window, qtbot, fixture_imm, tmp_path):
     open_fixture(qtbot, window, fixture_imm)
     tab = window.cloaking_tab
-    cloaks = _cloaks(fixture_imm, tmp_path / "high")
+    cloaks = _cloaks(fixture_imm, tmp_path / "high", photos=(1, 2))
     tab.set_conditions(["none", f"import:{cloaks}+resize:320+jpeg:75"])
     tab.conditions_list.setCurrentRow(1)
     qtbot.mouseClick(tab.look_button, Qt.MouseButton.LeftButton)
     wait_for(qtbot, tab.progress.task)
-    assert tab.table.rowCount() == 5
+    assert tab.table.rowCount() == 2
 
-    tab.table.selectRow(2)
+    tab.table.selectRow(1)
     viewer = tab.viewer
     qtbot.waitUntil(lambda: viewer.enrolled_view.isVisibleTo(viewer) and not viewer.enrolled_view.item.pixmap().isNull(), timeout=20_000)
     assert viewer.views[1].item.pixmap().size().toTuple() == (640, 480)  # the cloak
@@ -66,5 +66,5 @@ def test_the_viewer_shows_the_photo_as_enrolled_beside_the_cloak(window, qtbot, 
     assert viewer.enrolled_title.text() == "As enrolled: 320 px, JPEG 75"
 
     tab.conditions_list.setCurrentRow(0)  # no what-if: three pictures as before
-    tab.table.selectRow(3)
+    tab.table.selectRow(0)
     qtbot.waitUntil(lambda: not viewer.enrolled_view.isVisibleTo(viewer), timeout=20_000)
