@@ -515,7 +515,7 @@ def describe_condition(spec: str) -> str:
 
         mode = bundled_cloak_mode(spec.split(":", 1)[1])
         if mode:
-            return f"real Fawkes 0.3.1 {mode} — made by the original program (imported, bundled with the sample)"
+            return f"real Fawkes 0.3.1 {mode} — the original program's cloaks, imported"
         return f"imported cloaks — {spec.split(':', 1)[1]}"
     if spec.startswith("external:"):
         return f"original Fawkes {spec.split(':', 1)[1]} — run by the original program"

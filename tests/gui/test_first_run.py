@@ -19,8 +19,8 @@ def test_first_launch_shows_cloaks_and_answers_in_sentences(window, qtbot, tmp_p
     tab = window.cloaking_tab
     assert tab.conditions() == first_run_conditions()
     labels = [tab.conditions_list.item(i).text() for i in range(tab.conditions_list.count())]
-    assert labels[1].startswith("real Fawkes 0.3.1 min — made by the original program")
-    assert labels[2].startswith("real Fawkes 0.3.1 high — made by the original program")
+    assert labels[1] == "real Fawkes 0.3.1 min — the original program's cloaks, imported"
+    assert labels[2] == "real Fawkes 0.3.1 high — the original program's cloaks, imported"
     assert labels[3] == "Fawkes 0.3 min — cloaked by this app"
     assert window.recognition_tab.recognizers() == ["dlib"]
     assert window.results_tab.headline.sentences() == []  # nothing to say before a study
