@@ -337,8 +337,12 @@ def restate(rows: list[ResultRow], summary: dict | None, scores_path: Path | str
     judged, fresh, _ = evaluate(rows, set_aside, notes, read_scores(scores_path), fmr, own_thresholds)
     for entry in fresh["conditions"]:
         before = old.get((entry["name"], entry["recognizer"]), {})
-        if "repeats" in before:
-            entry["repeats"] = before["repeats"]
+        for key in ("repeats", "repeat_spread"):  # the repeats stay at the study's own FMR
+            if key in before:
+                entry[key] = before[key]
+    made = {(e["name"], e["recognizer"]): e for e in fresh["conditions"]}
+    if old:  # the saved order, and entries without rows (a condition nobody could be counted in) kept as they were
+        fresh["conditions"] = [made.pop(key, entry) for key, entry in old.items()] + list(made.values())
     if summary:
         for key, value in summary.items():
             fresh.setdefault(key, value)  # finished, and whatever else the study recorded

@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
             self.dataset_tab.open_folder(study.config.dataset)
         self.cloaking_tab.set_conditions(study.config.conditions)
         self.recognition_tab.set_recognizers(study.config.recognizers)
+        self.recognition_tab.set_fmr(study.config.fmr)
         self.results_tab.show_study(study)
         self.tabs.setCurrentWidget(self.results_tab)
         if not study.finished:

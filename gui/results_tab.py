@@ -232,7 +232,7 @@ class ResultsTab(QWidget):
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setSizes([560, 720])
+        splitter.setSizes([820, 560])  # the histogram and the curve side by side need the room
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
@@ -374,6 +374,7 @@ class ResultsTab(QWidget):
         self.table.resizeColumnsToContents()
 
     def _show_summary(self, summary: dict) -> None:
+        from core.figures import short_condition
         from core.metrics import fmr_label, p_words, percent_with_interval
 
         entries = summary.get("conditions", [])
@@ -396,13 +397,13 @@ class ResultsTab(QWidget):
             protected = percent_with_interval(e["protection_rate"], op.get("ci95"))
             if spread:
                 protected += f"; {len(e['repeats'])} runs: {spread['min']:.0%}–{spread['max']:.0%}"
-            cells = [e["name"], e["recognizer"], e.get("judged", ""), str(e["people"]),
+            cells = [short_condition(e["name"]), e["recognizer"], e.get("judged", ""), str(e["people"]),
                      f"{rank1['reidentified']} of {rank1['people']}" if rank1 else "",
                      threshold, f"{e['reidentified']} of {e['people']}", protected,
                      p_words(versus["p_value"]) if versus else "", confidence, set_aside]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(e["name"] if j == 0 else text)
                 self.summary_table.setItem(i, j, item)
         several = len({e["recognizer"] for e in entries}) > 1
         self.below.setTabEnabled(1, several)
