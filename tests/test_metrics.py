@@ -130,3 +130,36 @@ def _fixture():
     from tests.conftest import FIXTURES
 
     return FIXTURES / "imm"
+
+
+def test_azure_is_calibrated_on_the_clean_condition_and_keeps_its_own_line_without_it(standin, tmp_path):
+    from core.metrics import operating_point
+
+    fixture_imm = _fixture()
+    cloaks = _swapped_cloaks(fixture_imm, tmp_path / "cloaks")
+    options = {"endpoint": standin.endpoint, "key": standin.key, "calls_per_second": 1000, "poll_interval_s": 0.05,
+               "max_candidates": 1}  # the study asks for more
+    out = tmp_path / "study"
+    summary = run_study(StudyConfig(fixture_imm, out, recognizers=["azure"], recognizer_options={"azure": options},
+                                    conditions=["none", f"import:{cloaks}"], fmr=0.1))
+    op = summary["operating_points"]["azure"]
+    scores = read_scores(out / "scores.csv")
+    # asked for every candidate (not Azure's default few), so each clean photo meets both other people
+    assert all(len(candidates) == 3 for _, candidates in scores[("none", "azure")].values())
+    impostors = [s for _, (person, candidates) in scores[("none", "azure")].items() for c, s in candidates.items() if c != person]
+    assert (op["calibrated"], op["score"], op["impostor_comparisons"], op["threshold"]) == (True, "confidence", 6, max(impostors))
+    assert summary["conditions"][1]["rank1"]["reidentified"] == 1
+    without_clean = {key: photos for key, photos in scores.items() if key[0] != "none"}
+    own = operating_point("azure", without_clean, 0.01, own_threshold=0.5)
+    assert (own.calibrated, own.threshold, own.score, own.impostor_comparisons) == (False, 0.5, "confidence", 0)
+    assert "at its own confidence 0.5 (not calibrated" in closing_line(
+        {**summary["conditions"][1], "operating_point": {**own.to_json(), "reidentified": 0, "people": 3,
+                                                         "protection_rate": 1.0, "ci95": wilson(3, 3)}})
+
+
+def test_repeats_run_our_cloaking_again_and_everything_on_a_random_split():
+    from core.repeats import seeded_conditions
+
+    conditions = ["none", "import:/x/high", "fawkes:0.3:high", "fawkes:1.0:low"]
+    assert seeded_conditions(StudyConfig(_fixture(), _fixture(), conditions=conditions)) == ["fawkes:0.3:high", "fawkes:1.0:low"]
+    assert seeded_conditions(StudyConfig(_fixture(), _fixture(), split="random:1", conditions=conditions)) == conditions
