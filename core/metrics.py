@@ -60,10 +60,15 @@ class ScoreLog:
         self.path = Path(out) / SCORES_FILE
 
     def add(self, condition: str, recognizer: str, file: str, person: str, candidates) -> None:
-        new = not self.path.exists() or self.path.stat().st_size == 0
+        size = self.path.stat().st_size if self.path.exists() else 0
         buf = io.StringIO()
+        if size:
+            with self.path.open("rb") as fh:
+                fh.seek(size - 1)
+                if fh.read(1) != b"\n":
+                    buf.write("\n")  # a line cut short by a killed run stays on its own (and is skipped)
         writer = csv.writer(buf, lineterminator="\n")
-        if new:
+        if not size:
             writer.writerow(SCORE_FIELDS)
         for c in candidates:
             writer.writerow([condition, recognizer, file, person, c.person, repr(float(c.score))])

@@ -6,19 +6,15 @@ import io
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, QSortFilterProxyModel, Qt, QTimer
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPushButton, QSplitter, QTableView, QTableWidget, QTableWidgetItem, QTabWidget,
-                               QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter,
+                               QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from .errors import show_error
+from .summary_table import SummaryTable
 from .worker import ProgressPanel, Task
 
 COLUMNS = ["Photo", "Person", "Predicted", "Outcome", "Confidence", "Condition", "Recognizer", "Judged", "File"]
 FIELDS = [None, "person", "predicted", "outcome", "confidence", "condition", "recognizer", "judged", "file"]
-SUMMARY_COLUMNS = ["Condition", "Recognizer", "Judged", "People", "Best guess right (rank-1)", "Threshold",
-                   "Re-identified", "Protected (95% interval)", "Different from clean", "Confidence min · median · max",
-                   "Set aside"]
 REDRAW_MS = 400  # the histogram is redrawn at most this often while rows arrive
 ALL = "(all)"
 
@@ -172,14 +168,7 @@ class ResultsTab(QWidget):
         histogram_holder.addWidget(histogram_side)
         histogram_holder.addWidget(curve_side)
         histogram_holder.setMinimumHeight(260)
-        self.summary_table = QTableWidget(0, len(SUMMARY_COLUMNS))
-        self.summary_table.setHorizontalHeaderLabels(SUMMARY_COLUMNS)
-        self.summary_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.summary_table.horizontalHeader().setStretchLastSection(True)
-        self.summary_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.summary_table.setToolTip("Protection rate: people not re-identified ÷ people. White-box: judged by a network "
-                                      "the cloak was made against (overstates protection); black-box: by another one.")
-        self.summary_table.verticalHeader().setVisible(False)
+        self.summary_table = SummaryTable()
         self.matrix_holder = QWidget()
         self.matrix_box = QVBoxLayout(self.matrix_holder)
         self.matrix_box.setContentsMargins(0, 0, 0, 0)
@@ -374,37 +363,8 @@ class ResultsTab(QWidget):
         self.table.resizeColumnsToContents()
 
     def _show_summary(self, summary: dict) -> None:
-        from core.figures import short_condition
-        from core.metrics import fmr_label, p_words, percent_with_interval
-
         entries = summary.get("conditions", [])
-        self.summary_table.setRowCount(len(entries))
-        for i, e in enumerate(entries):
-            c = e.get("confidence") or {}
-            confidence = " · ".join("–" if c.get(k) is None else f"{c[k]:.2f}" for k in ("min", "median", "max"))
-            set_aside = "; ".join(f"{p}: {why}" for p, why in (e.get("set_aside") or {}).items())
-            rank1, op = e.get("rank1"), e.get("operating_point") or {}
-            if not op:
-                threshold = "(when the study ends)"
-            elif op.get("threshold") is None:
-                threshold = "none"
-            elif op.get("calibrated"):
-                threshold = f"{op['score']} {op['threshold']:.3f} (FMR {fmr_label(op['fmr'])})"
-            else:
-                threshold = f"own confidence {op['threshold']:g} (not calibrated)"
-            versus = e.get("versus_clean")
-            spread = (e.get("repeat_spread") or {}).get("protection_rate")
-            protected = percent_with_interval(e["protection_rate"], op.get("ci95"))
-            if spread:
-                protected += f"; {len(e['repeats'])} runs: {spread['min']:.0%}–{spread['max']:.0%}"
-            cells = [short_condition(e["name"]), e["recognizer"], e.get("judged", ""), str(e["people"]),
-                     f"{rank1['reidentified']} of {rank1['people']}" if rank1 else "",
-                     threshold, f"{e['reidentified']} of {e['people']}", protected,
-                     p_words(versus["p_value"]) if versus else "", confidence, set_aside]
-            for j, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setToolTip(e["name"] if j == 0 else text)
-                self.summary_table.setItem(i, j, item)
+        self.summary_table.show_summary(summary)
         several = len({e["recognizer"] for e in entries}) > 1
         self.below.setTabEnabled(1, several)
         if several:

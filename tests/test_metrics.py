@@ -163,3 +163,16 @@ def test_repeats_run_our_cloaking_again_and_everything_on_a_random_split():
     conditions = ["none", "import:/x/high", "fawkes:0.3:high", "fawkes:1.0:low"]
     assert seeded_conditions(StudyConfig(_fixture(), _fixture(), conditions=conditions)) == ["fawkes:0.3:high", "fawkes:1.0:low"]
     assert seeded_conditions(StudyConfig(_fixture(), _fixture(), split="random:1", conditions=conditions)) == conditions
+
+
+def test_scores_written_after_a_killed_run_are_read_whole(tmp_path):
+    from core.metrics import ScoreLog
+    from core.recognizers.base import Candidate
+
+    log = ScoreLog(tmp_path)
+    log.add("none", "dlib", "01-6m.jpg", "01", [Candidate("01", 0.8, 0.3), Candidate("02", 0.4, 0.7)])
+    with log.path.open("a") as fh:
+        fh.write("none,dlib,02-6m.jpg,02,0")  # killed in the middle of a line
+    log.add("none", "dlib", "02-6m.jpg", "02", [Candidate("02", 0.8, 0.25), Candidate("01", 0.3, 0.8)])
+    assert read_scores(log.path) == {("none", "dlib"): {"01-6m.jpg": ("01", {"01": 0.3, "02": 0.7}),
+                                                        "02-6m.jpg": ("02", {"02": 0.25, "01": 0.8})}}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from core.metrics import read_scores
 from core.study import StudyConfig, run_study
-from gui.results_tab import SUMMARY_COLUMNS
+from gui.summary_table import SUMMARY_COLUMNS
 from tests.conftest import REPO
 
 

@@ -7,7 +7,8 @@ from PySide6.QtCore import Qt
 
 from core.results import read_rows
 from core.study import load_study
-from gui.results_tab import COLUMNS, SUMMARY_COLUMNS
+from gui.results_tab import COLUMNS
+from gui.summary_table import SUMMARY_COLUMNS
 from tests.gui.conftest import TASK_TIMEOUT_MS, open_dialogs, open_fixture, wait_for
 
 
