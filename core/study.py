@@ -4,8 +4,8 @@ A study folder holds everything needed to look at a study again or to finish it:
 ``study.json`` (settings, never secrets), ``split.json``, ``results.csv`` (rewritten after every test
 photo, so a killed run loses nothing finished), ``scores.csv`` (every candidate's score, so the
 operating point can be moved later, core.metrics), ``summary.json``, ``manifest.json``,
-``confidence_histogram.png`` and ``reidentification_curve.png``. Running the same settings into the same folder again skips the rows
-already there.
+``confidence_histogram.png`` and ``reidentification_curve.png``. Running the same settings into the
+same folder again skips the rows already there.
 """
 from __future__ import annotations
 
