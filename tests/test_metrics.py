@@ -176,3 +176,20 @@ def test_scores_written_after_a_killed_run_are_read_whole(tmp_path):
     log.add("none", "dlib", "02-6m.jpg", "02", [Candidate("02", 0.8, 0.25), Candidate("01", 0.3, 0.8)])
     assert read_scores(log.path) == {("none", "dlib"): {"01-6m.jpg": ("01", {"01": 0.3, "02": 0.7}),
                                                         "02-6m.jpg": ("02", {"02": 0.25, "01": 0.8})}}
+
+
+def test_a_repeat_calibrates_on_the_main_studys_clean_scores_without_enrolling_again(swapped_study, tmp_path):
+    from core.calibration import ensure_clean_scores
+    from core.datasets import open_dataset
+    from core.metrics import ScoreLog
+    from core.repeats import _share_clean_scores
+    from core.split import Split
+
+    out, _ = swapped_study
+    repeat = tmp_path / "repeats" / "seed-1"
+    _share_clean_scores(out, repeat)
+    shared = (repeat / "scores.csv").read_bytes()
+    assert read_scores(repeat / "scores.csv")[(CALIBRATION, "dlib")] == read_scores(out / "scores.csv")[("none", "dlib")]
+    config = StudyConfig(_fixture(), repeat, conditions=["fawkes:0.3:high"], seed=1)
+    ensure_clean_scores(config, open_dataset(_fixture()), Split.load(out / "split.json"), ScoreLog(repeat))
+    assert (repeat / "scores.csv").read_bytes() == shared, "nothing was enrolled again"
