@@ -51,7 +51,7 @@ def draw_confidence_histogram(fig: Figure, rows: list[ResultRow], thresholds: di
         offset = (i - (n - 1) / 2) * width
         centres = (BIN_EDGES[:-1] + BIN_EDGES[1:]) / 2 + offset
         identified = sum(r.outcome == IDENTIFIED for r in group)
-        bars = ax.bar(centres, right_counts, width=width, label=f"{label} ({identified}/{len(group)} identified)")
+        bars = ax.bar(centres, right_counts, width=width, label=f"{label}: {identified}/{len(group)} identified")
         colour = bars.patches[0].get_facecolor() if bars.patches else None
         ax.bar(centres, wrong_counts, width=width, bottom=right_counts, color=colour, hatch="xxx", edgecolor="white",
                linewidth=0)
@@ -65,12 +65,12 @@ def draw_confidence_histogram(fig: Figure, rows: list[ResultRow], thresholds: di
                     textcoords="offset points", fontsize="small")
     ax.set_xticks(list(np.linspace(0, 1, 6)) + [fail_x], [f"{t:.1f}" for t in np.linspace(0, 1, 6)] + ["no\nresult"])
     ax.set_xlim(-0.05, fail_x + 0.08)
-    ax.set_xlabel("confidence of the best candidate (solid: right person; ×: wrong person)", fontsize="small")
+    ax.set_xlabel("best candidate's confidence (solid: right person, ×: wrong)", fontsize="small")
     ax.set_ylabel("number of test photos", fontsize="small")
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_title("Confidence per test photo")
     if series:
-        fig.legend(loc="outside lower center", ncol=2 if len(series) > 1 else 1, fontsize="x-small" if n > 2 else "small",
+        fig.legend(loc="outside lower center", ncol=2 if len(series) > 3 else 1, fontsize="x-small" if n > 2 else "small",
                    frameon=False)
     return fig
 
