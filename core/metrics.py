@@ -342,9 +342,8 @@ def restate(rows: list[ResultRow], summary: dict | None, scores_path: Path | str
     judged, fresh, _ = evaluate(rows, set_aside, notes, read_scores(scores_path), fmr, own_thresholds)
     for entry in fresh["conditions"]:
         before = old.get((entry["name"], entry["recognizer"]), {})
-        for key in ("repeats", "repeat_spread"):  # the repeats stay at the study's own FMR
-            if key in before:
-                entry[key] = before[key]
+        for key, value in before.items():  # the gallery, the repeats (at the study's own FMR), ...
+            entry.setdefault(key, value)
     made = {(e["name"], e["recognizer"]): e for e in fresh["conditions"]}
     if old:  # the saved order, and entries without rows (a condition nobody could be counted in) kept as they were
         fresh["conditions"] = [made.pop(key, entry) for key, entry in old.items()] + list(made.values())
@@ -386,6 +385,8 @@ def closing_line(entry: dict) -> str:
             f"{op['people']} — protected {percent_with_interval(op['protection_rate'], op['ci95'])}")
     if "versus_clean" in entry:
         line += f"; different from clean: {p_words(entry['versus_clean']['p_value'])}"
+    if entry.get("gallery") is not None and entry["gallery"] > entry["people"]:
+        line += f"; gallery of {entry['gallery']} people"  # distractors: more people to be mistaken for
     return line
 
 

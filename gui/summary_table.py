@@ -30,7 +30,8 @@ def summary_cells(e: dict) -> list[str]:
     protected = percent_with_interval(e["protection_rate"], op.get("ci95"))
     if spread:
         protected += f"; {len(e['repeats'])} runs: {spread['min']:.0%}–{spread['max']:.0%}"
-    return [short_condition(e["name"]), e["recognizer"], e.get("judged", ""), str(e["people"]),
+    gallery = f" (gallery {e['gallery']})" if e.get("gallery") not in (None, e["people"]) else ""  # distractors
+    return [short_condition(e["name"]), e["recognizer"], e.get("judged", ""), f"{e['people']}{gallery}",
             f"{rank1['reidentified']} of {rank1['people']}" if rank1 else "",
             threshold, f"{e['reidentified']} of {e['people']}", protected,
             p_words(versus["p_value"]) if versus else "", confidence, set_aside]

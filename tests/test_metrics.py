@@ -160,8 +160,9 @@ def test_azure_is_calibrated_on_the_clean_condition_and_keeps_its_own_line_witho
 def test_repeats_run_our_cloaking_again_and_everything_on_a_random_split():
     from core.repeats import seeded_conditions
 
-    conditions = ["none", "import:/x/high", "fawkes:0.3:high", "fawkes:1.0:low"]
-    assert seeded_conditions(StudyConfig(_fixture(), _fixture(), conditions=conditions)) == ["fawkes:0.3:high", "fawkes:1.0:low"]
+    conditions = ["none", "import:/x/high", "fawkes:0.3:high", "fawkes:1.0:low+jpeg:75", "import:/x/high@3"]
+    assert seeded_conditions(StudyConfig(_fixture(), _fixture(), conditions=conditions)) == [
+        "fawkes:0.3:high", "fawkes:1.0:low+jpeg:75", "import:/x/high@3"]
     assert seeded_conditions(StudyConfig(_fixture(), _fixture(), split="random:1", conditions=conditions)) == conditions
 
 
