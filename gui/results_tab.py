@@ -319,7 +319,13 @@ class ResultsTab(QWidget):
         from core.metrics import SCORES_FILE, own_thresholds, restate
         from core.results import read_rows
 
-        if self.progress.busy or self.study_dir is None or not (self.study_dir / SCORES_FILE).exists():
+        why = ("The strictness can be changed when the study has finished." if self.progress.busy else
+               "Run a study first." if self.study_dir is None else
+               "This study folder has no scores.csv (made by an older version): run the study again to choose another "
+               "strictness." if not (self.study_dir / SCORES_FILE).exists() else "")
+        if why:
+            self._select_fmr((self.summary or {}).get("fmr", getattr(self.config, "fmr", None)))  # what is shown
+            self.window.statusBar().showMessage(why)
             return False
         self._select_fmr(fmr)
         rows = read_rows(self.study_dir / "results.csv")
