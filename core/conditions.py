@@ -4,7 +4,8 @@
 * ``import:DIR``: cloaked versions made by another tool, matched to the originals by file stem
   (``01-1m_min_cloaked.png`` → ``01-1m.jpg``);
 * ``fawkes:VERSION:MODE``: cloaked by our own engine (``core.cloaking``);
-* ``external:MODE``: cloaked by the original Fawkes program, where the user has it.
+* ``external:MODE``: cloaked by the original Fawkes program, where the user has it;
+* any of these followed by modifiers (``+jpeg:Q``, ``+resize:S``, ``@K``; ``core.modifiers``).
 
 Each condition turns the split's training photos into a ``PreparedCondition``. A person whose
 training photos are not all cloaked is set aside: counting them as protected or unprotected would
@@ -19,6 +20,7 @@ from pathlib import Path
 from .datasets import Dataset
 from .images import IMAGE_SUFFIXES
 from .jobs import NO_JOB, Job
+from .modifiers.spelling import split_modifiers
 from .split import Split
 
 CLOAKED_SUFFIX = re.compile(r"_(?:(?:min|low|mid|high|ultra|custom)_)?cloaked$", re.IGNORECASE)
@@ -35,7 +37,7 @@ class PreparedCondition:
 
     def judged_as(self, recognizer: str) -> str:
         """"clean", "white-box" (judged by a network the cloak was made against) or "black-box"."""
-        if self.name == "none":
+        if self.name.split("+", 1)[0] == "none":  # none, or none under an upload modifier
             return "clean"
         return "white-box" if self.extractors and recognizer in self.extractors else "black-box"
 
@@ -102,7 +104,13 @@ def match_cloaks(name: str, files: list[Path], dataset: Dataset, split: Split, e
 
 
 def parse_condition(spec: str, **options) -> Condition:
-    """A condition from its command-line spelling; ``options`` go to our cloaking engine."""
+    """A condition from its command-line spelling; ``options`` go to our cloaking engine (and the seed
+    to the ``@K`` modifier)."""
+    base, steps = split_modifiers(spec)
+    if steps:
+        from .modifiers.chain import ModifiedCondition
+
+        return ModifiedCondition(parse_condition(base, **options), steps, seed=options.get("seed"))
     if spec == "none":
         return Clean()
     if spec.startswith("import:"):

@@ -325,7 +325,8 @@ class ResultsTab(QWidget):
             c = e.get("confidence") or {}
             confidence = " · ".join("–" if c.get(k) is None else f"{c[k]:.2f}" for k in ("min", "median", "max"))
             set_aside = "; ".join(f"{p}: {why}" for p, why in (e.get("set_aside") or {}).items())
-            cells = [e["name"], e["recognizer"], e.get("judged", ""), str(e["people"]),
+            gallery = f" (gallery {e['gallery']})" if e.get("gallery") not in (None, e["people"]) else ""  # distractors
+            cells = [e["name"], e["recognizer"], e.get("judged", ""), f"{e['people']}{gallery}",
                      f"{e['reidentified']} of {e['people']}", f"{e['protection_rate']:.0%}", confidence, set_aside]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
