@@ -8,6 +8,7 @@ descriptors only. Azure is not calibrated this way: it would cost a whole remote
 """
 from __future__ import annotations
 
+from .gallery import enrol_distractors
 from .images import UnusableImage
 from .jobs import NO_JOB, Job
 from .metrics import CALIBRATION, CLEAN, ScoreLog
@@ -23,8 +24,9 @@ def ask_for_every_candidate(recognizer, people: int) -> None:
         recognizer.max_candidates = max(recognizer.max_candidates, min(people, AZURE_MOST_CANDIDATES))
 
 
-def ensure_clean_scores(config, dataset, split, log: ScoreLog, job: Job = NO_JOB) -> None:
-    """Score the clean test photos against the clean enrolment for each local recognizer that lacks it."""
+def ensure_clean_scores(config, dataset, split, log: ScoreLog, job: Job = NO_JOB, distractors=None) -> None:
+    """Score the clean test photos against the clean enrolment (with the study's distractors, so the gallery
+    is the one the study uses) for each local recognizer that lacks it."""
     if CLEAN in config.conditions:
         return  # the `none` condition's own scores are the calibration
     tests = [(p, f) for p in split.people for f in split.test[p]]
@@ -37,15 +39,17 @@ def ensure_clean_scores(config, dataset, split, log: ScoreLog, job: Job = NO_JOB
             continue
         stage = f"Clean enrolment for the operating point ({name})"
         photos = [(p, dataset.root / f) for p in split.people for f in split.train[p]]
+        others = distractors.people if distractors is not None else {}
         recognizer = make_recognizer(name, job=job, **config.recognizer_options.get(name, {}))
         with recognizer:
-            recognizer.expect([photo for _, photo in photos])
+            recognizer.expect([photo for _, photo in photos] + [photo for own in others.values() for photo in own])
             for i, (person, photo) in enumerate(photos):
                 job.step(stage, i, len(photos) + len(todo), photo.name)
                 try:
                     recognizer.enrol(person, photo)
                 except UnusableImage:
                     pass  # the study's notes already say which photos cannot be used
+            enrol_distractors(recognizer, others, stage, job)
             try:
                 recognizer.train(job)
             except RuntimeError as exc:

@@ -95,8 +95,6 @@ def run_study_command(args: argparse.Namespace) -> int:
             print(f"  over {len(entry['repeats'])} runs (seeds {entry['repeats'][0]['seed']}–{entry['repeats'][-1]['seed']}): "
                   f"protected {percent_with_interval(spread['mean'], None)} on average, "
                   f"{percent_with_interval(spread['min'], None)} to {percent_with_interval(spread['max'], None)}")
-        if entry.get("gallery") is not None and entry["gallery"] != entry["people"]:  # other people were enrolled too
-            print(f"  gallery of {entry['gallery']} people")
         if entry["set_aside"]:
             print(f"  {len(entry['set_aside'])} people set aside (not counted): "
                   + "; ".join(f"{p}: {why}" for p, why in list(entry["set_aside"].items())[:5])

@@ -51,7 +51,7 @@ def draw_confidence_histogram(fig: Figure, rows: list[ResultRow], thresholds: di
         offset = (i - (n - 1) / 2) * width
         centres = (BIN_EDGES[:-1] + BIN_EDGES[1:]) / 2 + offset
         identified = sum(r.outcome == IDENTIFIED for r in group)
-        bars = ax.bar(centres, right_counts, width=width, label=f"{label} ({identified}/{len(group)} identified)")
+        bars = ax.bar(centres, right_counts, width=width, label=f"{label}: {identified}/{len(group)} identified")
         colour = bars.patches[0].get_facecolor() if bars.patches else None
         ax.bar(centres, wrong_counts, width=width, bottom=right_counts, color=colour, hatch="xxx", edgecolor="white",
                linewidth=0)
@@ -65,12 +65,13 @@ def draw_confidence_histogram(fig: Figure, rows: list[ResultRow], thresholds: di
                     textcoords="offset points", fontsize="small")
     ax.set_xticks(list(np.linspace(0, 1, 6)) + [fail_x], [f"{t:.1f}" for t in np.linspace(0, 1, 6)] + ["no\nresult"])
     ax.set_xlim(-0.05, fail_x + 0.08)
-    ax.set_xlabel("confidence of the best candidate (solid: right person; hatched: wrong person)")
-    ax.set_ylabel("number of test photos")
+    ax.set_xlabel("best candidate's confidence (solid: right person, ×: wrong)", fontsize="small")
+    ax.set_ylabel("number of test photos", fontsize="small")
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_title("Confidence per test photo")
     if series:
-        fig.legend(loc="outside lower center", ncol=2 if len(series) > 1 else 1, fontsize="small", frameon=False)
+        fig.legend(loc="outside lower center", ncol=2 if len(series) > 3 else 1, fontsize="x-small" if n > 2 else "small",
+                   frameon=False)
     return fig
 
 
@@ -92,13 +93,16 @@ def draw_reidentification_curve(fig: Figure, summary: dict) -> Figure:
     fig.set_layout_engine("constrained")
     ax = fig.add_subplot(1, 1, 1)
     entries = [e for e in summary.get("conditions", []) if e.get("curve")]
-    several = len({e["recognizer"] for e in entries}) > 1
-    for e in entries:
+    recognizers = list(dict.fromkeys(e["recognizer"] for e in entries))
+    markers = ("o", "s", "^", "D")
+    for e in entries:  # a line style and marker per recognizer, so that lines on top of each other still show
         name = short_condition(e["name"])
-        label = f"{name} · {e['recognizer']}" if several else name
+        label = f"{name} · {e['recognizer']}" if len(recognizers) > 1 else name
+        k = recognizers.index(e["recognizer"])
         xs = [p["fmr"] for p in e["curve"]]
         ys = [p["reidentified"] for p in e["curve"]]
-        ax.plot(xs, ys, marker="o", markersize=3, label=label)
+        ax.plot(xs, ys, marker=markers[k % len(markers)], markersize=3 + k, linestyle=("-", "--", ":", "-.")[k % 4],
+                label=label)
     fmr = summary.get("fmr")
     if fmr:
         ax.axvline(fmr, color="black", linestyle="--", linewidth=0.8)
@@ -110,12 +114,13 @@ def draw_reidentification_curve(fig: Figure, summary: dict) -> Figure:
     ax.set_xticks([0.001, 0.01, 0.1, 1.0], ["0.1%", "1%", "10%", "100%\n(rank-1)"])
     ax.set_ylim(-0.5 if people else 0, people + 0.5 if people else 1)
     ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.set_xlabel("false-match rate: how often a stranger would pass for a given person")
-    ax.set_ylabel(f"people re-identified (of {people})" if people else "people re-identified")
-    ax.set_title("Re-identified against strictness")
+    ax.set_xlabel("false-match rate (how often a stranger passes)", fontsize="small")
+    ax.set_ylabel(f"people re-identified (of {people})" if people else "people re-identified", fontsize="small")
+    ax.set_title("Re-identified by strictness")
     ax.grid(True, which="major", linewidth=0.3)
     if entries:
-        fig.legend(loc="outside lower center", ncol=2 if len(entries) > 1 else 1, fontsize="small", frameon=False)
+        fig.legend(loc="outside lower center", ncol=2 if len(entries) > 1 else 1,
+                   fontsize="x-small" if len(entries) > 2 else "small", frameon=False)
     return fig
 
 

@@ -60,10 +60,15 @@ class ScoreLog:
         self.path = Path(out) / SCORES_FILE
 
     def add(self, condition: str, recognizer: str, file: str, person: str, candidates) -> None:
-        new = not self.path.exists() or self.path.stat().st_size == 0
+        size = self.path.stat().st_size if self.path.exists() else 0
         buf = io.StringIO()
+        if size:
+            with self.path.open("rb") as fh:
+                fh.seek(size - 1)
+                if fh.read(1) != b"\n":
+                    buf.write("\n")  # a line cut short by a killed run stays on its own (and is skipped)
         writer = csv.writer(buf, lineterminator="\n")
-        if new:
+        if not size:
             writer.writerow(SCORE_FIELDS)
         for c in candidates:
             writer.writerow([condition, recognizer, file, person, c.person, repr(float(c.score))])
@@ -337,9 +342,11 @@ def restate(rows: list[ResultRow], summary: dict | None, scores_path: Path | str
     judged, fresh, _ = evaluate(rows, set_aside, notes, read_scores(scores_path), fmr, own_thresholds)
     for entry in fresh["conditions"]:
         before = old.get((entry["name"], entry["recognizer"]), {})
-        for key in ("repeats", "gallery"):  # recorded by the run, not derived from the rows
-            if key in before:
-                entry[key] = before[key]
+        for key, value in before.items():  # the gallery, the repeats (at the study's own FMR), ...
+            entry.setdefault(key, value)
+    made = {(e["name"], e["recognizer"]): e for e in fresh["conditions"]}
+    if old:  # the saved order, and entries without rows (a condition nobody could be counted in) kept as they were
+        fresh["conditions"] = [made.pop(key, entry) for key, entry in old.items()] + list(made.values())
     if summary:
         for key, value in summary.items():
             fresh.setdefault(key, value)  # finished, and whatever else the study recorded
@@ -378,6 +385,8 @@ def closing_line(entry: dict) -> str:
             f"{op['people']} — protected {percent_with_interval(op['protection_rate'], op['ci95'])}")
     if "versus_clean" in entry:
         line += f"; different from clean: {p_words(entry['versus_clean']['p_value'])}"
+    if entry.get("gallery") is not None and entry["gallery"] > entry["people"]:
+        line += f"; gallery of {entry['gallery']} people"  # distractors: more people to be mistaken for
     return line
 
 

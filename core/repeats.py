@@ -17,6 +17,8 @@ from typing import Callable
 
 from .images import write_text_atomic
 from .jobs import NO_JOB, Job
+from .modifiers.leak import Leak
+from .modifiers.spelling import split_modifiers
 from .metrics import CALIBRATION, CLEAN, SCORE_FIELDS, SCORES_FILE, read_scores, repeat_figures, repeat_spread
 from .results import write_json_atomic
 from .study import StudyConfig, run_study
@@ -25,10 +27,12 @@ REPEATS_FOLDER = "repeats"
 
 
 def seeded_conditions(config: StudyConfig) -> list[str]:
-    """The conditions a repeat runs again: all of them on a random split, else our own cloaking."""
+    """The conditions a repeat runs again: all of them on a random split, else our own cloaking and those
+    that leave some photos uncloaked (``@K`` picks them with the seed)."""
     if config.split.startswith("random"):
         return list(config.conditions)
-    return [c for c in config.conditions if c.startswith("fawkes:")]
+    return [c for c in config.conditions
+            if split_modifiers(c)[0].startswith("fawkes:") or any(isinstance(m, Leak) for m in split_modifiers(c)[1])]
 
 
 def run_folder(config: StudyConfig, seed: int) -> Path:

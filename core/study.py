@@ -4,8 +4,8 @@ A study folder holds everything needed to look at a study again or to finish it:
 ``study.json`` (settings, never secrets), ``split.json``, ``results.csv`` (rewritten after every test
 photo, so a killed run loses nothing finished), ``scores.csv`` (every candidate's score, so the
 operating point can be moved later, core.metrics), ``summary.json``, ``manifest.json``,
-``confidence_histogram.png`` and ``reidentification_curve.png``. Running the same settings into the same folder again skips the rows
-already there.
+``confidence_histogram.png`` and ``reidentification_curve.png``. Running the same settings into the
+same folder again skips the rows already there.
 """
 from __future__ import annotations
 
@@ -42,9 +42,9 @@ class StudyConfig:
     conditions: list[str] = field(default_factory=lambda: ["none"])
     recognizer_options: dict[str, dict] = field(default_factory=dict)
     cloak_options: dict = field(default_factory=dict)
+    distractors: Path | None = None  # a dataset folder of other people, enrolled clean and never tested
     fmr: float = DEFAULT_FMR  # the false-match rate that sets each recognizer's operating point (core.metrics)
     repeat: int = 1  # runs of the seed-dependent conditions, seeds seed … seed+repeat−1 (core.repeats)
-    distractors: Path | None = None  # a dataset folder of other people, enrolled clean and never tested
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -159,7 +159,7 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
             described[name] = _run_pair(prepared, name, config, dataset, split, recorder, set_aside, notes, job,
                                         distractors, gallery)
 
-    summary = _judge(config, dataset, split, recorder, set_aside, notes, described, job)
+    summary = _judge(config, dataset, split, recorder, set_aside, notes, described, job, distractors)
     for entry in summary["conditions"]:  # how many people the test photos were matched against
         entry["gallery"] = gallery.get((entry["name"], entry["recognizer"]))
     summary["finished"] = True
@@ -176,8 +176,8 @@ def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyCo
     people = [p for p in split.people if p in prepared.training]
     tests = [(p, f) for p in people for f in split.test[p] if (prepared.name, recognizer_name, f) not in recorder.done]
     recognizer = make_recognizer(recognizer_name, job=job, **config.recognizer_options.get(recognizer_name, {}))
-    ask_for_every_candidate(recognizer, len(people))
     others = distractors.people if distractors is not None else {}
+    ask_for_every_candidate(recognizer, len(people) + len(others))
     gallery = {} if gallery is None else gallery
     gallery[(prepared.name, recognizer_name)] = len(people) + len(others)  # as planned; counted below when run
     if not tests:
@@ -237,9 +237,9 @@ def _identify(recognizer, prepared: PreparedCondition, person: str, relative: st
 
 
 def _judge(config: StudyConfig, dataset: Dataset, split: Split, recorder: _Recorder, set_aside: dict, notes: dict,
-           described: dict, job: Job) -> dict:
+           described: dict, job: Job, distractors: Distractors | None = None) -> dict:
     """Calibrate each recognizer on the clean enrolment, judge every row at that operating point, summarize."""
-    ensure_clean_scores(config, dataset, split, recorder.scores, job)
+    ensure_clean_scores(config, dataset, split, recorder.scores, job, distractors)
     rows, summary, points = evaluate(recorder.rows, set_aside, notes, read_scores(recorder.scores.path), config.fmr,
                                      own_thresholds(config.recognizer_options))
     recorder.rows = rows

@@ -145,8 +145,8 @@ class MainWindow(QMainWindow):
             dataset=self.dataset.root, out=out or self.data_dir / "studies" / time.strftime("%Y-%m-%d_%H-%M-%S"),
             split=rule, seed=seed, recognizers=self.recognition_tab.recognizers(),
             conditions=self.cloaking_tab.conditions(), recognizer_options=self.recognition_tab.recognizer_options(),
-            cloak_options=self.cloaking_tab.cloak_options(), fmr=self.recognition_tab.chosen_fmr(),
-            repeat=self.recognition_tab.repeat.value(), distractors=self.cloaking_tab.what_if.distractors)
+            cloak_options=self.cloaking_tab.cloak_options(), distractors=self.cloaking_tab.what_if.distractors,
+            fmr=self.recognition_tab.chosen_fmr(), repeat=self.recognition_tab.repeat.value())
 
     def run_study(self) -> None:
         if self.dataset is None:
@@ -191,6 +191,7 @@ class MainWindow(QMainWindow):
         self.cloaking_tab.set_conditions(study.config.conditions)
         self.cloaking_tab.what_if.set_distractors(study.config.distractors)
         self.recognition_tab.set_recognizers(study.config.recognizers)
+        self.recognition_tab.set_fmr(study.config.fmr)
         self.results_tab.show_study(study)
         self.tabs.setCurrentWidget(self.results_tab)
         if not study.finished:

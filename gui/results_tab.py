@@ -6,20 +6,16 @@ import io
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, QSortFilterProxyModel, Qt, QTimer
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPushButton, QSplitter, QTableView, QTableWidget, QTableWidgetItem, QTabWidget,
-                               QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter,
+                               QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from .errors import show_error
 from .headline_panel import HeadlinePanel
+from .summary_table import SummaryTable
 from .worker import ProgressPanel, Task
 
 COLUMNS = ["Photo", "Person", "Predicted", "Outcome", "Confidence", "Condition", "Recognizer", "Judged", "File"]
 FIELDS = [None, "person", "predicted", "outcome", "confidence", "condition", "recognizer", "judged", "file"]
-SUMMARY_COLUMNS = ["Condition", "Recognizer", "Judged", "People", "Best guess right (rank-1)", "Threshold",
-                   "Re-identified", "Protected (95% interval)", "Different from clean", "Confidence min · median · max",
-                   "Set aside"]
 REDRAW_MS = 400  # the histogram is redrawn at most this often while rows arrive
 ALL = "(all)"
 
@@ -173,14 +169,7 @@ class ResultsTab(QWidget):
         histogram_holder.addWidget(histogram_side)
         histogram_holder.addWidget(curve_side)
         histogram_holder.setMinimumHeight(260)
-        self.summary_table = QTableWidget(0, len(SUMMARY_COLUMNS))
-        self.summary_table.setHorizontalHeaderLabels(SUMMARY_COLUMNS)
-        self.summary_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.summary_table.horizontalHeader().setStretchLastSection(True)
-        self.summary_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.summary_table.setToolTip("Protection rate: people not re-identified ÷ people. White-box: judged by a network "
-                                      "the cloak was made against (overstates protection); black-box: by another one.")
-        self.summary_table.verticalHeader().setVisible(False)
+        self.summary_table = SummaryTable()
         self.matrix_holder = QWidget()
         self.matrix_box = QVBoxLayout(self.matrix_holder)
         self.matrix_box.setContentsMargins(0, 0, 0, 0)
@@ -233,7 +222,7 @@ class ResultsTab(QWidget):
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setSizes([560, 720])
+        splitter.setSizes([820, 560])  # the histogram and the curve side by side need the room
         self.headline = HeadlinePanel()  # the answer in sentences, above everything else
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -333,7 +322,13 @@ class ResultsTab(QWidget):
         from core.metrics import SCORES_FILE, own_thresholds, restate
         from core.results import read_rows
 
-        if self.progress.busy or self.study_dir is None or not (self.study_dir / SCORES_FILE).exists():
+        why = ("The strictness can be changed when the study has finished." if self.progress.busy else
+               "Run a study first." if self.study_dir is None else
+               "This study folder has no scores.csv (made by an older version): run the study again to choose another "
+               "strictness." if not (self.study_dir / SCORES_FILE).exists() else "")
+        if why:
+            self._select_fmr((self.summary or {}).get("fmr", getattr(self.config, "fmr", None)))  # what is shown
+            self.window.statusBar().showMessage(why)
             return False
         self._select_fmr(fmr)
         rows = read_rows(self.study_dir / "results.csv")
@@ -378,37 +373,8 @@ class ResultsTab(QWidget):
         self.table.resizeColumnsToContents()
 
     def _show_summary(self, summary: dict) -> None:
-        from core.metrics import fmr_label, p_words, percent_with_interval
-
         entries = summary.get("conditions", [])
-        self.summary_table.setRowCount(len(entries))
-        for i, e in enumerate(entries):
-            c = e.get("confidence") or {}
-            confidence = " · ".join("–" if c.get(k) is None else f"{c[k]:.2f}" for k in ("min", "median", "max"))
-            set_aside = "; ".join(f"{p}: {why}" for p, why in (e.get("set_aside") or {}).items())
-            rank1, op = e.get("rank1"), e.get("operating_point") or {}
-            if not op:
-                threshold = "(when the study ends)"
-            elif op.get("threshold") is None:
-                threshold = "none"
-            elif op.get("calibrated"):
-                threshold = f"{op['score']} {op['threshold']:.3f} (FMR {fmr_label(op['fmr'])})"
-            else:
-                threshold = f"own confidence {op['threshold']:g} (not calibrated)"
-            versus = e.get("versus_clean")
-            spread = (e.get("repeat_spread") or {}).get("protection_rate")
-            protected = percent_with_interval(e["protection_rate"], op.get("ci95"))
-            if spread:
-                protected += f"; {len(e['repeats'])} runs: {spread['min']:.0%}–{spread['max']:.0%}"
-            gallery = f" (gallery {e['gallery']})" if e.get("gallery") not in (None, e["people"]) else ""  # distractors
-            cells = [e["name"], e["recognizer"], e.get("judged", ""), f"{e['people']}{gallery}",
-                     f"{rank1['reidentified']} of {rank1['people']}" if rank1 else "",
-                     threshold, f"{e['reidentified']} of {e['people']}", protected,
-                     p_words(versus["p_value"]) if versus else "", confidence, set_aside]
-            for j, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setToolTip(text)
-                self.summary_table.setItem(i, j, item)
+        self.summary_table.show_summary(summary)
         several = len({e["recognizer"] for e in entries}) > 1
         self.below.setTabEnabled(1, several)
         if several:

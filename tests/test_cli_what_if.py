@@ -9,8 +9,8 @@ def test_modifiers_and_distractors_from_the_command_line(fixture_imm, tmp_path):
     result = _main("study", "--dataset", people, "--out", tmp_path / "s", "--distractors", others,
                    "--condition", "none+resize:320+jpeg:75")
     assert result.returncode == 0, result.stderr
-    assert "none+resize:320+jpeg:75 · dlib (clean): 2 of 2 people re-identified" in result.stdout
-    assert ", gallery of 3 people" in result.stdout
+    assert "none+resize:320+jpeg:75 · dlib (clean): best guess still right for 2 of 2;" in result.stdout
+    assert "; gallery of 3 people" in result.stdout
 
     wrong = _main("study", "--dataset", people, "--out", tmp_path / "s2", "--condition", "none+jpeg:500")
     assert wrong.returncode == 2 and not (tmp_path / "s2").exists()

@@ -34,7 +34,7 @@ def test_histogram_splits_right_and_wrong_person_in_fine_bins_with_failures_as_t
     assert [round(line.get_xdata()[0], 3) for line in ax.lines] == [1.025, 0.47]  # the "no result" divider, dlib's threshold
     assert [t.get_text() for t in ax.texts] == ["dlib"]
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert labels == ["none (3/3 identified)", "import:high (0/3 identified)"]
+    assert labels == ["none: 3/3 identified", "import:high: 0/3 identified"]
 
 
 def test_summary_and_transfer_matrix():

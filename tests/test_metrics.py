@@ -130,3 +130,67 @@ def _fixture():
     from tests.conftest import FIXTURES
 
     return FIXTURES / "imm"
+
+
+def test_azure_is_calibrated_on_the_clean_condition_and_keeps_its_own_line_without_it(standin, tmp_path):
+    from core.metrics import operating_point
+
+    fixture_imm = _fixture()
+    cloaks = _swapped_cloaks(fixture_imm, tmp_path / "cloaks")
+    options = {"endpoint": standin.endpoint, "key": standin.key, "calls_per_second": 1000, "poll_interval_s": 0.05,
+               "max_candidates": 1}  # the study asks for more
+    out = tmp_path / "study"
+    summary = run_study(StudyConfig(fixture_imm, out, recognizers=["azure"], recognizer_options={"azure": options},
+                                    conditions=["none", f"import:{cloaks}"], fmr=0.1))
+    op = summary["operating_points"]["azure"]
+    scores = read_scores(out / "scores.csv")
+    # asked for every candidate (not Azure's default few), so each clean photo meets both other people
+    assert all(len(candidates) == 3 for _, candidates in scores[("none", "azure")].values())
+    impostors = [s for _, (person, candidates) in scores[("none", "azure")].items() for c, s in candidates.items() if c != person]
+    assert (op["calibrated"], op["score"], op["impostor_comparisons"], op["threshold"]) == (True, "confidence", 6, max(impostors))
+    assert summary["conditions"][1]["rank1"]["reidentified"] == 1
+    without_clean = {key: photos for key, photos in scores.items() if key[0] != "none"}
+    own = operating_point("azure", without_clean, 0.01, own_threshold=0.5)
+    assert (own.calibrated, own.threshold, own.score, own.impostor_comparisons) == (False, 0.5, "confidence", 0)
+    assert "at its own confidence 0.5 (not calibrated" in closing_line(
+        {**summary["conditions"][1], "operating_point": {**own.to_json(), "reidentified": 0, "people": 3,
+                                                         "protection_rate": 1.0, "ci95": wilson(3, 3)}})
+
+
+def test_repeats_run_our_cloaking_again_and_everything_on_a_random_split():
+    from core.repeats import seeded_conditions
+
+    conditions = ["none", "import:/x/high", "fawkes:0.3:high", "fawkes:1.0:low+jpeg:75", "import:/x/high@3"]
+    assert seeded_conditions(StudyConfig(_fixture(), _fixture(), conditions=conditions)) == [
+        "fawkes:0.3:high", "fawkes:1.0:low+jpeg:75", "import:/x/high@3"]
+    assert seeded_conditions(StudyConfig(_fixture(), _fixture(), split="random:1", conditions=conditions)) == conditions
+
+
+def test_scores_written_after_a_killed_run_are_read_whole(tmp_path):
+    from core.metrics import ScoreLog
+    from core.recognizers.base import Candidate
+
+    log = ScoreLog(tmp_path)
+    log.add("none", "dlib", "01-6m.jpg", "01", [Candidate("01", 0.8, 0.3), Candidate("02", 0.4, 0.7)])
+    with log.path.open("a") as fh:
+        fh.write("none,dlib,02-6m.jpg,02,0")  # killed in the middle of a line
+    log.add("none", "dlib", "02-6m.jpg", "02", [Candidate("02", 0.8, 0.25), Candidate("01", 0.3, 0.8)])
+    assert read_scores(log.path) == {("none", "dlib"): {"01-6m.jpg": ("01", {"01": 0.3, "02": 0.7}),
+                                                        "02-6m.jpg": ("02", {"02": 0.25, "01": 0.8})}}
+
+
+def test_a_repeat_calibrates_on_the_main_studys_clean_scores_without_enrolling_again(swapped_study, tmp_path):
+    from core.calibration import ensure_clean_scores
+    from core.datasets import open_dataset
+    from core.metrics import ScoreLog
+    from core.repeats import _share_clean_scores
+    from core.split import Split
+
+    out, _ = swapped_study
+    repeat = tmp_path / "repeats" / "seed-1"
+    _share_clean_scores(out, repeat)
+    shared = (repeat / "scores.csv").read_bytes()
+    assert read_scores(repeat / "scores.csv")[(CALIBRATION, "dlib")] == read_scores(out / "scores.csv")[("none", "dlib")]
+    config = StudyConfig(_fixture(), repeat, conditions=["fawkes:0.3:high"], seed=1)
+    ensure_clean_scores(config, open_dataset(_fixture()), Split.load(out / "split.json"), ScoreLog(repeat))
+    assert (repeat / "scores.csv").read_bytes() == shared, "nothing was enrolled again"

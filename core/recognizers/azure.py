@@ -396,8 +396,9 @@ class AzureRecognizer(Recognizer):
     score_name = "Azure identify confidence"
     confidence_doc = (
         "Azure Face: the confidence Azure's Identify returns for a candidate person (0..1), asked with "
-        "confidenceThreshold 0 so that even a weak best guess is recorded; a face counts as identified when "
-        "the best candidate is the right person with confidence ≥ the threshold (0.5 by default, like Azure's). "
+        "confidenceThreshold 0 so that even a weak best guess is recorded. In a study with the clean condition its "
+        "threshold is calibrated like the other recognizers'; without one, a face counts as identified when the best "
+        "candidate is the right person with confidence ≥ the threshold (0.5 by default, like Azure's). "
         "Confidences of different recognition models (recognition_01 in 2020, recognition_04 now) are not "
         "comparable."
     )
