@@ -13,8 +13,9 @@ import json
 import re
 from pathlib import Path
 
-from ..conditions import Condition, PreparedCondition, match_cloaks, original_stem
 from ..jobs import NO_JOB, Job
+from ..pairing import match_cloaks
+from ..prepared import Condition, PreparedCondition
 from .engine import EXTRACTORS, CloakSettings, cloak_photos
 from .external import ORIGINAL_MODES, command_words, run_original
 from .modes import get_mode, normalise_version
@@ -125,14 +126,15 @@ class ExternalCondition(Condition):
     def prepare(self, dataset, split, out_dir: Path, job: Job = NO_JOB) -> PreparedCondition:
         photos, _ = _training_photos(dataset, split)
         folder = Path(out_dir) / CLOAKS_FOLDER / folder_name(self.name)
-        existing = sorted(folder.glob("*_cloaked.*")) if folder.is_dir() else []
+        existing = sorted(folder.rglob("*_cloaked.*")) if folder.is_dir() else []
         notes = []
-        if existing and {p.stem for p in photos} <= {original_stem(f) for f in existing}:
-            files = existing  # an earlier run of this study already has them all
+        reused = match_cloaks(self.name, existing, dataset, split, extractors=None, folder=folder) if existing else None
+        if reused is not None and not reused.set_aside:
+            prepared = reused  # an earlier run of this study already has them all
             notes.append(f"Reused the original program's cloaks already in {folder}.")
         else:
             command_words(self.command)
-            files = run_original(self.command, photos, self.mode, folder, job)
-        prepared = match_cloaks(self.name, files, dataset, split, extractors=None)
+            files = run_original(self.command, photos, self.mode, folder, job, root=dataset.root)
+            prepared = match_cloaks(self.name, files, dataset, split, extractors=None, folder=folder)
         prepared.notes[:0] = notes + ["Cloaked by the original Fawkes program; the networks it used are its own, so every result is black-box."]
         return prepared
