@@ -38,6 +38,7 @@ def _list(values: list[str]) -> list[str]:
 def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", required=True, type=Path, help="folder of face photos (IMM names, a folder per person, or a CSV file,person)")
     parser.add_argument("--out", required=True, type=Path, help="study folder to write (an interrupted study there is resumed)")
+    parser.add_argument("--restart", action="store_true", help="delete the results of the study already in --out and start afresh")
     parser.add_argument("--split", default="imm", help="imm (photo 6 tests, 1-5 train) or random:N (N test photos per person)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the random split and for cloaking")
     parser.add_argument("--recognizer", action="append", default=[], help="dlib (default), mobileface, faceres or azure; repeat for a transfer matrix")
@@ -71,8 +72,11 @@ def run_study_command(args: argparse.Namespace) -> int:
         cloak_options={"extractors": _list([args.extractor]), "seed": args.seed, "device": args.device,
                        "target_pool": args.target_pool, "external_command": args.external_command},
     )
-    summary = run_study(config, Job(ProgressPrinter()))
+    summary = run_study(config, Job(ProgressPrinter()), restart=args.restart)
     for entry in summary["conditions"]:
+        if not entry["people"]:
+            print(f"{entry['name']} · {entry['recognizer']} ({entry['judged']}): {entry['nobody_judged']}")
+            continue
         conf = entry["confidence"]
         span = f", confidence {conf['min']:.2f}–{conf['max']:.2f}" if conf["min"] is not None else ""
         print(f"{entry['name']} · {entry['recognizer']} ({entry['judged']}): {entry['reidentified']} of {entry['people']} "
@@ -82,6 +86,10 @@ def run_study_command(args: argparse.Namespace) -> int:
                   + "; ".join(f"{p}: {why}" for p, why in list(entry["set_aside"].items())[:5])
                   + (" ..." if len(entry["set_aside"]) > 5 else ""))
     print(f"Results written to {args.out}")
+    if not any(entry["people"] for entry in summary["conditions"]):
+        print("error: no condition could be judged: " + "; ".join(
+            f"{e['name']} · {e['recognizer']}: {e['nobody_judged']}" for e in summary["conditions"]), file=sys.stderr)
+        return 1
     return 0
 
 

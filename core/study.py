@@ -4,7 +4,7 @@ A study folder holds everything needed to look at a study again or to finish it:
 ``study.json`` (settings, never secrets), ``split.json``, ``results.csv`` (rewritten after every test
 photo, so a killed run loses nothing finished), ``summary.json``, ``manifest.json`` and
 ``confidence_histogram.png``. Running the same settings into the same folder again skips the rows
-already there.
+already there; a folder that holds a different study is refused (``core.study_folder``).
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from .recognizers.registry import make_recognizer
 from .results import (ERROR, NO_FACE, ResultRow, outcome_for, package_versions, read_rows, summarize,
                       write_json_atomic, write_rows_csv)
 from .split import Split, make_split
+from .study_folder import open_study_folder
 
 SECRET_OPTIONS = ("key",)  # never written to any file
 
@@ -108,8 +109,10 @@ def _split_for(config: StudyConfig, dataset: Dataset) -> Split:
     return split
 
 
-def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRow], None] | None = None) -> dict:
+def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRow], None] | None = None,
+              restart: bool = False) -> dict:
     """Run every condition with every recognizer and write the study folder; returns the summary.
+    A folder holding another study is refused (``DifferentStudy``) unless ``restart`` empties it first.
 
     Photos that cannot be used become rows with a reason (or notes, for training photos); the run
     goes on. An error that makes the rest pointless (a recognizer that cannot start, Azure refusing
@@ -117,9 +120,10 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
     """
     conditions = [parse_condition(spec, **config.cloak_options) for spec in config.conditions]  # bad spellings fail now
     out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(out / "study.json", config.to_json())
     dataset = open_dataset(config.dataset, job)
+    fingerprint = dataset.fingerprint()
+    state = open_study_folder(out, config.to_json(), fingerprint, restart)
+    write_json_atomic(out / "study.json", config.to_json())
     for problem in dataset.problems:
         job.note(f"Unusable photo {problem}")
     split = _split_for(config, dataset)
@@ -131,6 +135,7 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
     set_aside: dict[str, dict[str, str]] = {}
     notes: dict[str, list[str]] = {}
     described: dict[str, dict] = {}
+    asked: dict[tuple[str, str], str] = {}  # every pair asked for appears in the summary, judged or not
     started = time.time()
 
     for condition in conditions:
@@ -140,12 +145,22 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
         for note in prepared.notes:
             job.note(f"{prepared.name}: {note}")
         for name in config.recognizers:
+            asked[(prepared.name, name)] = prepared.judged_as(name)
+            saved = state.finished(prepared.name, name)
+            if saved is not None:  # finished in an earlier run: what it said is kept, nothing is redone
+                notes[prepared.name].extend(saved["notes"])
+                set_aside[prepared.name].update(saved["set_aside"])
+                described[name] = saved["described"]
+                continue
+            noted, aside = len(notes[prepared.name]), dict(set_aside[prepared.name])
             described[name] = _run_pair(prepared, name, config, dataset, split, recorder, set_aside, notes, job)
+            state.record(prepared.name, name, notes[prepared.name][noted:],
+                         {p: why for p, why in set_aside[prepared.name].items() if aside.get(p) != why}, described[name])
 
-    summary = summarize(recorder.rows, set_aside, notes)
+    summary = summarize(recorder.rows, set_aside, notes, asked)
     summary["finished"] = True
     write_json_atomic(out / "summary.json", summary)
-    _write_manifest(out, config, dataset, split, described, started)
+    _write_manifest(out, config, dataset, split, described, started, fingerprint)
     _write_histogram(out, recorder.rows)
     return summary
 
@@ -156,7 +171,7 @@ def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyCo
     people = [p for p in split.people if p in prepared.training]
     tests = [(p, f) for p in people for f in split.test[p] if (prepared.name, recognizer_name, f) not in recorder.done]
     recognizer = make_recognizer(recognizer_name, job=job, **config.recognizer_options.get(recognizer_name, {}))
-    if not tests:
+    if not people:  # with people but no test left (killed before the pair was recorded), enrol again for its notes
         recognizer.close()
         return recognizer.describe()
     stage = f"{prepared.name} · {recognizer_name}"
@@ -206,10 +221,11 @@ def _identify(recognizer, prepared: PreparedCondition, person: str, relative: st
                      best.score if best else None, outcome)
 
 
-def _write_manifest(out: Path, config: StudyConfig, dataset: Dataset, split: Split, described: dict, started: float) -> None:
+def _write_manifest(out: Path, config: StudyConfig, dataset: Dataset, split: Split, described: dict, started: float,
+                    fingerprint: str) -> None:
     write_json_atomic(out / "manifest.json", {
         "dataset": {"folder": str(dataset.root), "layout": dataset.layout, "photos": len(dataset.photos),
-                    "fingerprint_sha256": dataset.fingerprint(),
+                    "fingerprint_sha256": fingerprint,
                     "unusable_photos": [str(p) for p in dataset.problems]},
         "split": {"rule": split.rule, "seed": split.seed, "people": len(split.people), "left_out": split.left_out},
         "conditions": config.conditions,

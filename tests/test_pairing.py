@@ -11,6 +11,7 @@ from core.cloaking.condition import cloaking_condition
 from core.conditions import parse_condition
 from core.datasets import open_dataset
 from core.images import load_rgb
+from core.jobs import Job
 from core.split import make_split
 from tests.photo_cases import people_in_folders
 
@@ -89,5 +90,7 @@ def test_the_original_program_runner_keeps_same_named_photos_apart(fixture_imm, 
         assert [f.relative_to(f.parents[1]).as_posix() for f in files] == [f"{person}/{i}_min_cloaked.png" for i in range(1, 6)]
         for i, cloak in enumerate(files, start=1):
             assert _same_pixels(cloak, dataset.root / person / f"{i}.jpg")  # its own photo, not another's 1.jpg
-    again = condition.prepare(dataset, split, tmp_path / "study")
-    assert any("Reused" in n for n in again.notes) and again.training == prepared.training
+    said = []
+    again = condition.prepare(dataset, split, tmp_path / "study", Job(lambda p: said.append(p.message)))
+    assert again.training == prepared.training and again.notes == prepared.notes
+    assert any("reused the original program's cloaks" in m for m in said)

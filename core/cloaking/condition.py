@@ -112,8 +112,9 @@ class FawkesCondition(Condition):
                 f"{len(done)} photos cloaked against {', '.join(self.settings.extractors)} (seed {self.settings.seed}); "
                 f"largest DSSIM {max(r.dssim for r in done):.4f}, largest pixel change {max(r.max_change for r in done)}, "
                 "mean feature shift " + ", ".join(f"{k} {v:.3f}" for k, v in shifts.items())
-                + (f"; {sum(r.cached for r in done)} reused from earlier runs" if any(r.cached for r in done) else "")
             )
+        if any(r.cached for r in done):  # for the log only: the summary must not depend on what an earlier run left
+            job.note(f"{self.name}: {sum(r.cached for r in done)} cloaks reused from earlier runs")
         if self.settings.version == "0.3" and self.settings.target_pool is None:
             notes.append(DEFAULT_POOL_NOTE)
         return PreparedCondition(self.name, training, set_aside, notes, list(self.settings.extractors))
@@ -131,7 +132,7 @@ class ExternalCondition(Condition):
         reused = match_cloaks(self.name, existing, dataset, split, extractors=None, folder=folder) if existing else None
         if reused is not None and not reused.set_aside:
             prepared = reused  # an earlier run of this study already has them all
-            notes.append(f"Reused the original program's cloaks already in {folder}.")
+            job.note(f"{self.name}: reused the original program's cloaks already in {folder}")
         else:
             command_words(self.command)
             files = run_original(self.command, photos, self.mode, folder, job, root=dataset.root)
