@@ -147,7 +147,8 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
         for name in config.recognizers:
             asked[(prepared.name, name)] = prepared.judged_as(name)
             saved = state.finished(prepared.name, name)
-            if saved is not None:  # finished in an earlier run: what it said is kept, nothing is redone
+            if saved is not None and not _tests_left(prepared, name, split, recorder):
+                # finished in an earlier run (and its rows are all there): what it said is kept, nothing is redone
                 notes[prepared.name].extend(saved["notes"])
                 set_aside[prepared.name].update(saved["set_aside"])
                 described[name] = saved["described"]
@@ -163,6 +164,11 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
     _write_manifest(out, config, dataset, split, described, started, fingerprint)
     _write_histogram(out, recorder.rows)
     return summary
+
+
+def _tests_left(prepared: PreparedCondition, recognizer_name: str, split: Split, recorder: _Recorder) -> bool:
+    return any((prepared.name, recognizer_name, f) not in recorder.done
+               for p in split.people if p in prepared.training for f in split.test[p])
 
 
 def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyConfig, dataset: Dataset, split: Split,

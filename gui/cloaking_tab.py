@@ -10,8 +10,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from .cloak_viewer import CloakViewer
-from .errors import show_error
-from .worker import ProgressPanel, Task
+from .errors import log, show_error
+from .worker import ProgressPanel, Task, run_task
 
 VERSIONS = {"0.3": "0.3.1 — targeted (as in the reference study)", "1.0": "1.0 — untargeted"}
 EXTRACTORS = {
@@ -239,10 +239,12 @@ class CloakingTab(QWidget):
             from core.cloaking.engine import describe_mode
             return describe_mode(version, mode, count)
 
-        task = Task(describe, "describing the mode")
-        task.succeeded.connect(lambda text: self._described(version, mode, text))
-        task.failed.connect(lambda exc: self.description.setText(f"(No description: {exc})"))
-        task.start()
+        run_task(self, describe, "describing the mode", success=lambda text: self._described(version, mode, text),
+                 failure=lambda exc: self._not_described(exc))
+
+    def _not_described(self, exc: BaseException) -> None:
+        log.warning("No description of the mode: %s", exc)
+        self.description.setText(f"(No description: {exc})")
 
     def _described(self, version: str, mode: str, text: str) -> None:
         if (version, mode) == (self.version.currentData(), self.mode.currentText()):  # not stale
@@ -371,12 +373,9 @@ class CloakingTab(QWidget):
             cloaked = sum(1 for r in reports if r.output)
             return f"{cloaked} of {len(reports)} photos cloaked in {time.monotonic() - started:.0f} s."
 
-        task = Task(cloak, f"cloaking {len(photos)} training photos ({settings['version']} {settings['mode']})")
-        self.progress.watch(task)  # first: the panel's "Done." comes before the summary below
-        task.succeeded.connect(lambda reports: self._show_reports(reports, summary(reports)))
-        task.failed.connect(lambda exc: show_error(self, "cloaking the training photos", exc))
         self.save_settings()
-        return task.start()
+        return run_task(self, cloak, f"cloaking {len(photos)} training photos ({settings['version']} {settings['mode']})",
+                        success=lambda reports: self._show_reports(reports, summary(reports)), panel=self.progress)
 
     def look_at_imported(self) -> Task | None:
         """Measure the selected imported folder's cloaks against their originals and list them for the viewer."""
@@ -401,11 +400,8 @@ class CloakingTab(QWidget):
             unusable = sum(1 for r in reports if not r.output)
             return f"{len(reports)} imported cloaks from {folder.name}" + (f"; {unusable} could not be compared." if unusable else ".")
 
-        task = Task(measure, f"measuring the cloaks in {folder.name}")
-        self.progress.watch(task)
-        task.succeeded.connect(lambda reports: self._show_reports(reports, summary(reports)))
-        task.failed.connect(lambda exc: show_error(self, "measuring the imported cloaks", exc))
-        return task.start()
+        return run_task(self, measure, f"measuring the cloaks in {folder.name}", panel=self.progress,
+                        success=lambda reports: self._show_reports(reports, summary(reports)))
 
     def _show_reports(self, reports: list, summary: str) -> None:
         self.reports = list(reports)
