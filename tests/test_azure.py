@@ -472,3 +472,30 @@ def test_a_busy_group_is_a_conflict_said_plainly(standin, fixture_imm):
     assert str(caught.value) == ("Azure creating the person group: There is a conflict operation on requested resource, "
                                  "please try later. (409 conflict).")
     assert standin.statuses().count(409) == 1  # no retry: a conflict is not a passing hiccup
+
+
+def test_the_key_is_never_written_anywhere_the_run_writes(standin, fixture_imm, tmp_path):
+    """The study command with Azure, its home, data, config and cache folders all inside tmp_path: no file holds the key."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("FAWKES_TRACKER_DATA", credentials.ENV_KEY)}
+    folders = {name: tmp_path / name.lower() for name in ("HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
+                                                          "XDG_STATE_HOME", "TMPDIR")}
+    for folder in folders.values():
+        folder.mkdir()
+    env.update({name: str(folder) for name, folder in folders.items()})
+    env.update({credentials.ENV_ENDPOINT: standin.endpoint, credentials.ENV_KEY: standin.key})
+    (tmp_path / "cwd").mkdir()
+    repo = Path(__file__).resolve().parent.parent
+    env["PYTHONPATH"] = os.pathsep.join([str(repo), env.get("PYTHONPATH", "")])
+    done = subprocess.run([sys.executable, str(repo / "main.py"), "study", "--dataset", str(fixture_imm), "--out",
+                           str(tmp_path / "out"), "--recognizer", "azure", "--azure-tier", "standard"],
+                          cwd=tmp_path / "cwd", env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "azure (clean): 3 of 3 people re-identified" in done.stdout
+    written = [f for f in tmp_path.rglob("*") if f.is_file()]
+    assert any(f.name == "results.csv" for f in written)
+    assert not [f for f in written if standin.key.encode() in f.read_bytes()]
+    assert standin.key not in done.stdout + done.stderr
