@@ -394,13 +394,22 @@ class CloakingTab(QWidget):
             from core.cloaking.compare import compare_imported
             return compare_imported(folder, dataset, split, job)
 
-        def summary(reports: list) -> str:
-            if not reports:
-                return f"No photo in {folder} is a cloak of a training photo of this split (names must match)."
-            unusable = sum(1 for r in reports if not r.output)
-            return f"{len(reports)} imported cloaks from {folder.name}" + (f"; {unusable} could not be compared." if unusable else ".")
+        unpaired: list[str] = []  # cloaks that could belong to several photos, named (core.pairing)
 
-        return run_task(self, measure, f"measuring the cloaks in {folder.name}", panel=self.progress,
+        def summary(reports: list) -> str:
+            left = (f" Not used: {unpaired[0]}" + (f" (and {len(unpaired) - 1} more, see the log)" if len(unpaired) > 1 else "")
+                    if unpaired else "")
+            if not reports:
+                return f"No photo in {folder} is a cloak of a training photo of this split (names must match).{left}"
+            unusable = sum(1 for r in reports if not r.output)
+            return (f"{len(reports)} imported cloaks from {folder.name}" + (f"; {unusable} could not be compared." if unusable else ".")
+                    + left)
+
+        def unpaired_note(text: str) -> None:
+            unpaired.append(text)
+            log.info("Imported cloaks in %s: %s", folder, text)
+
+        return run_task(self, measure, f"measuring the cloaks in {folder.name}", panel=self.progress, note=unpaired_note,
                         success=lambda reports: self._show_reports(reports, summary(reports)))
 
     def _show_reports(self, reports: list, summary: str) -> None:
@@ -408,7 +417,7 @@ class CloakingTab(QWidget):
         self.table.setRowCount(len(self.reports))
         for row, report in enumerate(self.reports):
             shift = ", ".join(f"{name} {value:.3f}" for name, value in (report.feature_shift or {}).items())
-            cells = [Path(report.source).name, str(report.faces), _num(report.dssim, 4), _num(report.psnr, 1),
+            cells = [self._photo_name(report.source), str(report.faces), _num(report.dssim, 4), _num(report.psnr, 1),
                      _num(report.max_change, 0), shift, _num(report.seconds, 1),
                      report.problem or ("reused from the cache" if report.cached else "")]
             for column, text in enumerate(cells):
@@ -419,6 +428,12 @@ class CloakingTab(QWidget):
         self.progress.label.setText(summary)
         if self.reports:
             self.table.selectRow(0)
+
+    def _photo_name(self, photo) -> str:
+        """The photo's path in the dataset: two people may both have a 1.jpg."""
+        root = self.window.dataset.root if self.window.dataset is not None else None
+        photo = Path(photo)
+        return photo.relative_to(root).as_posix() if root is not None and photo.is_relative_to(root) else photo.name
 
     def _view(self, row: int) -> None:
         if not 0 <= row < len(self.reports):
