@@ -21,7 +21,10 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--split", default="imm", help="imm (photo 6 tests, 1-5 train) or random:N (N test photos per person)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the random split and for cloaking")
     parser.add_argument("--recognizer", action="append", default=[], help="dlib (default), mobileface, faceres or azure; repeat for a transfer matrix")
-    parser.add_argument("--condition", action="append", default=[], help="none, import:DIR, fawkes:0.3:MODE, fawkes:1.0:MODE or external:MODE; repeatable")
+    parser.add_argument("--condition", action="append", default=[], help="none, import:DIR, fawkes:0.3:MODE, fawkes:1.0:MODE or external:MODE, "
+                        "each optionally followed by +jpeg:Q (re-encoded as on upload), +resize:S (longest side at most S px) "
+                        "or @K / @P%% (only K photos per person cloaked, the rest leaked clean), left to right; repeatable")
+    parser.add_argument("--distractors", type=Path, help="dataset folder of other people enrolled with all their photos, clean, never tested (a bigger crowd)")
     parser.add_argument("--extractor", default="dlib", help="networks our cloaks are optimised against, e.g. dlib or dlib,mobileface")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where our cloaking runs")
     parser.add_argument("--target-pool", type=Path, help="dataset folder of target identities for Fawkes 0.3 (default: the study's other people)")
@@ -47,7 +50,7 @@ def run_study_command(args: argparse.Namespace) -> int:
         options["azure"].update(endpoint=endpoint, key=key, tier=args.azure_tier, models=args.azure_models)
     config = StudyConfig(
         dataset=args.dataset, out=args.out, split=args.split, seed=args.seed, recognizers=recognizers,
-        conditions=_list(args.condition) or ["none"], recognizer_options=options,
+        conditions=_list(args.condition) or ["none"], recognizer_options=options, distractors=args.distractors,
         cloak_options={"extractors": _list([args.extractor]), "seed": args.seed, "device": args.device,
                        "target_pool": args.target_pool, "external_command": args.external_command},
     )
@@ -59,7 +62,8 @@ def run_study_command(args: argparse.Namespace) -> int:
         conf = entry["confidence"]
         span = f", confidence {conf['min']:.2f}–{conf['max']:.2f}" if conf["min"] is not None else ""
         print(f"{entry['name']} · {entry['recognizer']} ({entry['judged']}): {entry['reidentified']} of {entry['people']} "
-              f"people re-identified, protection rate {entry['protection_rate']:.0%}{span}")
+              f"people re-identified, protection rate {entry['protection_rate']:.0%}{span}"
+              + (f", gallery of {entry['gallery']} people" if entry.get("gallery") is not None else ""))
         if entry["set_aside"]:
             print(f"  {len(entry['set_aside'])} people set aside (not counted): "
                   + "; ".join(f"{p}: {why}" for p, why in list(entry["set_aside"].items())[:5])

@@ -5,7 +5,8 @@
   dataset (``anna/1_min_cloaked.png`` → ``anna/1.jpg``; a flat folder by a stem no two photos share,
   see ``core.pairing``);
 * ``fawkes:VERSION:MODE``: cloaked by our own engine (``core.cloaking``);
-* ``external:MODE``: cloaked by the original Fawkes program, where the user has it.
+* ``external:MODE``: cloaked by the original Fawkes program, where the user has it;
+* any of these followed by modifiers (``+jpeg:Q``, ``+resize:S``, ``@K``; ``core.modifiers``).
 
 Each condition turns the split's training photos into a ``PreparedCondition``. A person whose
 training photos are not all cloaked is set aside: counting them as protected or unprotected would
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from .images import IMAGE_SUFFIXES
 from .jobs import NO_JOB
+from .modifiers.spelling import split_modifiers
 from .pairing import CLOAKED_SUFFIX, match_cloaks, original_stem, pair_cloaks  # noqa: F401 (the one pairing rule)
 from .prepared import Condition, PreparedCondition  # noqa: F401 (re-exported)
 
@@ -43,7 +45,13 @@ class Imported(Condition):
 
 
 def parse_condition(spec: str, **options) -> Condition:
-    """A condition from its command-line spelling; ``options`` go to our cloaking engine."""
+    """A condition from its command-line spelling; ``options`` go to our cloaking engine (and the seed
+    to the ``@K`` modifier)."""
+    base, steps = split_modifiers(spec)
+    if steps:
+        from .modifiers.chain import ModifiedCondition
+
+        return ModifiedCondition(parse_condition(base, **options), steps, seed=options.get("seed"))
     if spec == "none":
         return Clean()
     if spec.startswith("import:"):

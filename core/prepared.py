@@ -24,7 +24,7 @@ class PreparedCondition:
 
     def judged_as(self, recognizer: str) -> str:
         """"clean", "white-box" (judged by a network the cloak was made against) or "black-box"."""
-        if self.name == "none":
+        if self.name.split("+", 1)[0] == "none":  # none, or none under an upload modifier
             return "clean"
         return "white-box" if self.extractors and recognizer in self.extractors else "black-box"
 

@@ -18,6 +18,7 @@ from typing import Callable
 from .conditions import PreparedCondition, parse_condition
 from .datasets import Dataset, open_dataset
 from .figures import confidence_histogram
+from .gallery import Distractors, enrol_distractors, open_distractors
 from .images import NoFaceFound, UnusableImage, write_bytes_atomic
 from .jobs import NO_JOB, Job
 from .recognizers.registry import make_recognizer
@@ -39,10 +40,12 @@ class StudyConfig:
     conditions: list[str] = field(default_factory=lambda: ["none"])
     recognizer_options: dict[str, dict] = field(default_factory=dict)
     cloak_options: dict = field(default_factory=dict)
+    distractors: Path | None = None  # a dataset folder of other people, enrolled clean and never tested
 
     def to_json(self) -> dict:
         data = asdict(self)
         data["dataset"], data["out"] = str(self.dataset), str(self.out)
+        data["distractors"] = str(self.distractors) if self.distractors else None
         data["recognizer_options"] = {
             name: {k: v for k, v in opts.items() if k not in SECRET_OPTIONS} for name, opts in self.recognizer_options.items()
         }
@@ -53,6 +56,7 @@ class StudyConfig:
     def from_json(cls, data: dict) -> "StudyConfig":
         data = dict(data)
         data["dataset"], data["out"] = Path(data["dataset"]), Path(data["out"])
+        data["distractors"] = Path(data["distractors"]) if data.get("distractors") else None
         return cls(**data)
 
 
@@ -118,7 +122,8 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
     goes on. An error that makes the rest pointless (a recognizer that cannot start, Azure refusing
     the key) stops it, with every finished row already on disk.
     """
-    conditions = [parse_condition(spec, **config.cloak_options) for spec in config.conditions]  # bad spellings fail now
+    options = {"seed": config.seed, **config.cloak_options}  # the seed also picks the photos @K keeps cloaked
+    conditions = [parse_condition(spec, **options) for spec in config.conditions]  # bad spellings fail now
     out = Path(config.out)
     dataset = open_dataset(config.dataset, job)
     fingerprint = dataset.fingerprint()
@@ -126,6 +131,10 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
     write_json_atomic(out / "study.json", config.to_json())
     for problem in dataset.problems:
         job.note(f"Unusable photo {problem}")
+    distractors = open_distractors(config.distractors, dataset, job) if config.distractors else None  # name clashes fail now
+    if distractors is not None:
+        job.note(f"Gallery: {len(distractors.people)} other people from {distractors.dataset.root} "
+                 f"({distractors.photos} photos), enrolled clean and never tested")
     split = _split_for(config, dataset)
     job.note(f"Split '{split.rule}': {len(split.people)} people, {split.training_photos} training and "
              f"{split.test_photos} test photos (saved in split.json)")
@@ -136,6 +145,7 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
     notes: dict[str, list[str]] = {}
     described: dict[str, dict] = {}
     asked: dict[tuple[str, str], str] = {}  # every pair asked for appears in the summary, judged or not
+    gallery: dict[tuple[str, str], int] = {}
     started = time.time()
 
     for condition in conditions:
@@ -152,16 +162,22 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
                 notes[prepared.name].extend(saved["notes"])
                 set_aside[prepared.name].update(saved["set_aside"])
                 described[name] = saved["described"]
+                if saved.get("gallery") is not None:
+                    gallery[(prepared.name, name)] = saved["gallery"]
                 continue
             noted, aside = len(notes[prepared.name]), dict(set_aside[prepared.name])
-            described[name] = _run_pair(prepared, name, config, dataset, split, recorder, set_aside, notes, job)
+            described[name] = _run_pair(prepared, name, config, dataset, split, recorder, set_aside, notes, job,
+                                        distractors, gallery)
             state.record(prepared.name, name, notes[prepared.name][noted:],
-                         {p: why for p, why in set_aside[prepared.name].items() if aside.get(p) != why}, described[name])
+                         {p: why for p, why in set_aside[prepared.name].items() if aside.get(p) != why}, described[name],
+                         gallery.get((prepared.name, name)))
 
     summary = summarize(recorder.rows, set_aside, notes, asked)
+    for entry in summary["conditions"]:  # how many people the test photos were matched against
+        entry["gallery"] = gallery.get((entry["name"], entry["recognizer"]))
     summary["finished"] = True
     write_json_atomic(out / "summary.json", summary)
-    _write_manifest(out, config, dataset, split, described, started, fingerprint)
+    _write_manifest(out, config, dataset, split, described, started, fingerprint, conditions, distractors)
     _write_histogram(out, recorder.rows)
     return summary
 
@@ -172,22 +188,26 @@ def _tests_left(prepared: PreparedCondition, recognizer_name: str, split: Split,
 
 
 def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyConfig, dataset: Dataset, split: Split,
-              recorder: _Recorder, set_aside: dict, notes: dict, job: Job) -> dict:
-    """Enrol one condition's training photos in one recognizer and identify every test photo."""
+              recorder: _Recorder, set_aside: dict, notes: dict, job: Job, distractors: Distractors | None = None,
+              gallery: dict | None = None) -> dict:
+    """Enrol one condition's training photos (and any distractors) in one recognizer and identify every test photo."""
     people = [p for p in split.people if p in prepared.training]
     tests = [(p, f) for p in people for f in split.test[p] if (prepared.name, recognizer_name, f) not in recorder.done]
     recognizer = make_recognizer(recognizer_name, job=job, **config.recognizer_options.get(recognizer_name, {}))
+    others = distractors.people if distractors is not None else {}
+    gallery = {} if gallery is None else gallery
+    gallery[(prepared.name, recognizer_name)] = len(people) + len(others)  # as planned; counted below when run
     if not people:  # with people but no test left (killed before the pair was recorded), enrol again for its notes
         recognizer.close()
         return recognizer.describe()
     stage = f"{prepared.name} · {recognizer_name}"
     with recognizer:
         photos = [(p, photo) for p in people for photo in prepared.training[p]]
-        plan = recognizer.plan(len(people), len(photos), len(tests))
+        plan = recognizer.plan(len(people) + len(others), len(photos) + sum(map(len, others.values())), len(tests))
         if plan is not None:
             job.note(f"{stage}: {plan}")
         enrolled: set[str] = set()
-        recognizer.expect([photo for _, photo in photos])
+        recognizer.expect([photo for _, photo in photos] + [photo for own in others.values() for photo in own])
         for i, (person, photo) in enumerate(photos):
             job.step(f"Enrolling training photos ({stage})", i, len(photos), photo.name)
             try:
@@ -200,6 +220,7 @@ def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyCo
         for person in people:
             if person not in enrolled:
                 set_aside[prepared.name][person] = "none of the training photos could be enrolled"
+        gallery[(prepared.name, recognizer_name)] = len(enrolled) + enrol_distractors(recognizer, others, stage, job)
         job.step(f"Training ({stage})", 0, 1)
         recognizer.train(job)
         recognizer.expect([dataset.root / relative for person, relative in tests if person in enrolled])
@@ -228,13 +249,15 @@ def _identify(recognizer, prepared: PreparedCondition, person: str, relative: st
 
 
 def _write_manifest(out: Path, config: StudyConfig, dataset: Dataset, split: Split, described: dict, started: float,
-                    fingerprint: str) -> None:
+                    fingerprint: str, conditions: list | None = None, distractors: Distractors | None = None) -> None:
     write_json_atomic(out / "manifest.json", {
         "dataset": {"folder": str(dataset.root), "layout": dataset.layout, "photos": len(dataset.photos),
                     "fingerprint_sha256": fingerprint,
                     "unusable_photos": [str(p) for p in dataset.problems]},
         "split": {"rule": split.rule, "seed": split.seed, "people": len(split.people), "left_out": split.left_out},
         "conditions": config.conditions,
+        "transformations": {c.name: c.record() for c in conditions or [] if hasattr(c, "record")},
+        "distractors": distractors.record() if distractors is not None else None,
         "recognizers": described,
         "cloak_options": config.to_json()["cloak_options"],
         "packages": package_versions(),

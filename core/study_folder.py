@@ -19,7 +19,7 @@ STATE_NAME = "study_state.json"
 WRITTEN = ("study.json", "split.json", "results.csv", "summary.json", "manifest.json", "confidence_histogram.png",
            STATE_NAME)
 WRITTEN_FOLDERS = ("cloaks",)
-COMPARED = ("split", "seed", "recognizers", "conditions", "recognizer_options", "cloak_options")
+COMPARED = ("split", "seed", "recognizers", "conditions", "recognizer_options", "cloak_options", "distractors")
 LABELS = {"split": "split rule", "recognizer_options": "", "cloak_options": "cloaking"}
 
 
@@ -76,11 +76,13 @@ class StudyState:
         self.pairs = pairs or {}
 
     def finished(self, condition: str, recognizer: str) -> dict | None:
-        """What a finished pair added (``notes``, ``set_aside``, ``described``), or None."""
+        """What a finished pair added (``notes``, ``set_aside``, ``described``, ``gallery``), or None."""
         return self.pairs.get((condition, recognizer))
 
-    def record(self, condition: str, recognizer: str, notes: list[str], set_aside: dict[str, str], described: dict) -> None:
-        self.pairs[(condition, recognizer)] = {"notes": list(notes), "set_aside": dict(set_aside), "described": described}
+    def record(self, condition: str, recognizer: str, notes: list[str], set_aside: dict[str, str], described: dict,
+               gallery: int | None = None) -> None:
+        self.pairs[(condition, recognizer)] = {"notes": list(notes), "set_aside": dict(set_aside), "described": described,
+                                               "gallery": gallery}
         self.save()
 
     def save(self) -> None:
@@ -105,7 +107,7 @@ def open_study_folder(folder: Path, config_json: dict, fingerprint: str, restart
             raise DifferentStudy(folder, found)
     elif (folder / "results.csv").exists():
         raise DifferentStudy(folder, ["it has results but no study.json to say how they were made"])
-    pairs = {(p["condition"], p["recognizer"]): {k: p[k] for k in ("notes", "set_aside", "described")}
+    pairs = {(p["condition"], p["recognizer"]): {k: p.get(k) for k in ("notes", "set_aside", "described", "gallery")}
              for p in state.get("pairs", [])}
     result = StudyState(folder, fingerprint, pairs)
     folder.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 
 from .cloak_viewer import CloakViewer
 from .errors import log, show_error
+from .what_if import WhatIfPanel
 from .worker import ProgressPanel, Task, run_task
 
 VERSIONS = {"0.3": "0.3.1 — targeted (as in the reference study)", "1.0": "1.0 — untargeted"}
@@ -147,6 +148,9 @@ class CloakingTab(QWidget):
         row.addWidget(self.external_command, 1)
         row.addWidget(external_button)
         conditions_layout.addLayout(row)
+        self.what_if = WhatIfPanel(self.settings)
+        self.what_if.modifier_chosen.connect(self.add_modifier)
+        conditions_layout.addWidget(self.what_if)
         conditions_group = QGroupBox("Conditions in the study")
         conditions_group.setLayout(conditions_layout)
 
@@ -322,6 +326,23 @@ class CloakingTab(QWidget):
         items = (self.conditions_list.item(i) for i in range(self.conditions_list.count()))
         return [item.data(Qt.ItemDataRole.UserRole) for item in items if item.checkState() == Qt.CheckState.Checked]
 
+    def add_modifier(self, modifier: str) -> None:
+        """The selected condition under a what-if (``+resize:1080+jpeg:75``, ``@3``), as one more condition."""
+        from core.modifiers import split_modifiers
+
+        item = self.conditions_list.currentItem()
+        if item is None:
+            self.window.statusBar().showMessage("Select a condition in the list first, then add the what-if to it.")
+            return
+        spec = item.data(Qt.ItemDataRole.UserRole) + modifier
+        try:
+            split_modifiers(spec)
+        except ValueError as exc:
+            self.window.statusBar().showMessage(str(exc))
+            return
+        self.add_condition(spec)
+        self.conditions_list.setCurrentRow(self.all_conditions().index(spec))
+
     def _choose_import(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder of photos cloaked by another tool",
                                                   str(self.settings.value("dirs/import", str(Path.home()))))
@@ -388,7 +409,9 @@ class CloakingTab(QWidget):
         if ready is None:
             return None
         dataset, split = ready
-        folder = Path(spec.split(":", 1)[1])
+        from core.modifiers import split_modifiers
+
+        folder = Path(split_modifiers(spec)[0].split(":", 1)[1])  # the cloaks as imported, before any what-if
 
         def measure(job):
             from core.cloaking.compare import compare_imported
@@ -444,7 +467,29 @@ class CloakingTab(QWidget):
             return
         text = (f"<b>{Path(report.source).name}</b> · DSSIM {_num(report.dssim, 4)} · PSNR {_num(report.psnr, 1)} dB · "
                 f"largest change {_num(report.max_change, 0)} of 255 · faces {report.faces}")
-        self.viewer.show_pair(Path(report.source), Path(report.output), text)
+        self.viewer.show_pair(Path(report.source), Path(report.output), text, self._as_enrolled(report))
+
+    def _as_enrolled(self, report):
+        """How the selected condition's modifiers would enrol this cloak (None without modifiers)."""
+        item, dataset, split = self.conditions_list.currentItem(), self.window.dataset, self.window.split
+        spec = item.data(Qt.ItemDataRole.UserRole) if item else ""
+        if not describe_modifiers(spec) or dataset is None or split is None:
+            return None
+        source, cloak, seed = Path(report.source), Path(report.output), self.seed.value()
+        relative = dataset.relative(source) if source.is_relative_to(dataset.root) else source.name
+        person = next((p for p, files in split.train.items() if relative in files), "")
+
+        def as_enrolled():
+            from core.modifiers.preview import as_enrolled
+            return as_enrolled(spec, cloak, source, seed, person, split.train.get(person, []), relative)
+
+        return as_enrolled
+
+
+def describe_modifiers(spec: str) -> str:
+    from core.modifiers import describe_modifiers as words  # plain strings, no torch
+
+    return words(spec)
 
 
 def modes_of(version: str) -> list[str]:
@@ -458,6 +503,17 @@ def _num(value, digits: int) -> str:
 
 
 def describe_condition(spec: str) -> str:
+    from core.modifiers import split_modifiers
+
+    try:
+        base, steps = split_modifiers(spec)
+    except ValueError:
+        return spec
+    if steps:
+        kind, _, rest = base.partition(":")
+        short = {"none": "clean photos", "import": f"imported cloaks ({Path(rest).name})",
+                 "fawkes": f"Fawkes {rest.replace(':', ' ')}", "external": f"original Fawkes {rest}"}.get(kind, base)
+        return f"{short} · what if: {describe_modifiers(spec)}"
     if spec == "none":
         return "none — clean training photos (for comparison)"
     if spec.startswith("fawkes:"):

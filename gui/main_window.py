@@ -140,7 +140,7 @@ class MainWindow(QMainWindow):
             dataset=self.dataset.root, out=out or self.data_dir / "studies" / time.strftime("%Y-%m-%d_%H-%M-%S"),
             split=rule, seed=seed, recognizers=self.recognition_tab.recognizers(),
             conditions=self.cloaking_tab.conditions(), recognizer_options=self.recognition_tab.recognizer_options(),
-            cloak_options=self.cloaking_tab.cloak_options())
+            cloak_options=self.cloaking_tab.cloak_options(), distractors=self.cloaking_tab.what_if.distractors)
 
     def run_study(self) -> None:
         if self.dataset is None:
@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
             self.dataset_tab.set_rule(study.config.split, study.config.seed)
             self.dataset_tab.open_folder(study.config.dataset)
         self.cloaking_tab.set_conditions(study.config.conditions)
+        self.cloaking_tab.what_if.set_distractors(study.config.distractors)
         self.recognition_tab.set_recognizers(study.config.recognizers)
         self.results_tab.show_study(study)
         self.tabs.setCurrentWidget(self.results_tab)

@@ -328,7 +328,8 @@ class ResultsTab(QWidget):
             if not e["people"]:  # asked for, but nobody could be judged: say why instead of a rate
                 set_aside = e.get("nobody_judged") or "nobody could be judged"
             rate = "–" if e.get("protection_rate") is None else f"{e['protection_rate']:.0%}"
-            cells = [e["name"], e["recognizer"], e.get("judged", ""), str(e["people"]),
+            gallery = f" (gallery {e['gallery']})" if e.get("gallery") not in (None, e["people"]) else ""  # distractors
+            cells = [e["name"], e["recognizer"], e.get("judged", ""), f"{e['people']}{gallery}",
                      f"{e['reidentified']} of {e['people']}", rate, confidence, set_aside]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
