@@ -27,7 +27,8 @@ class Clean(Condition):
     name = "none"
 
     def prepare(self, dataset, split, out_dir, job=NO_JOB):
-        return PreparedCondition(self.name, {p: [dataset.root / f for f in files] for p, files in split.train.items()})
+        return PreparedCondition(self.name, {p: [dataset.root / f for f in files] for p, files in split.train.items()},
+                                 originals={dataset.root / f: f for files in split.train.values() for f in files})
 
 
 class Imported(Condition):

@@ -121,4 +121,5 @@ def match_cloaks(name: str, files: list[Path], dataset, split, extractors: list[
     notes = list(pairing.notes)
     for f in pairing.unused:
         notes.append(f"{cloak_name(f, folder)}: matches no training photo of this split")
-    return PreparedCondition(name, training, set_aside, notes, extractors)
+    originals = {pairing.cloak_of[r]: r for relatives in split.train.values() for r in relatives if r in pairing.cloak_of}
+    return PreparedCondition(name, training, set_aside, notes, extractors, originals)

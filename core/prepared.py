@@ -21,6 +21,9 @@ class PreparedCondition:
     notes: list[str] = field(default_factory=list)  # one line each: unmatched files, photos with no face, ...
     # networks the cloaks were optimised against; None when unknown (made by another tool)
     extractors: list[str] | None = field(default_factory=list)
+    # each file to enrol -> the training photo (relative to the dataset) it stands for, as paired by
+    # ``core.pairing``; later steps (modifiers) use it instead of guessing from names
+    originals: dict[Path, str] = field(default_factory=dict)
 
     def judged_as(self, recognizer: str) -> str:
         """"clean", "white-box" (judged by a network the cloak was made against) or "black-box"."""

@@ -44,6 +44,7 @@ def test_mirrored_sub_folders_pair_each_person_with_their_own_cloaks(fixture_imm
     assert sorted(prepared.training) == ["anna", "bob", "carl"] and not prepared.set_aside
     for person, files in prepared.training.items():
         assert files == [cloaks / person / f"{i}_min_cloaked.png" for i in range(1, 6)]
+    assert prepared.originals[cloaks / "bob" / "1_min_cloaked.png"] == "bob/1.jpg"  # what later steps (modifiers) use
     assert [n for n in prepared.notes] == [f"{p}/6_min_cloaked.png: matches no training photo of this split" for p in ("anna", "bob", "carl")]
 
     reports = compare_imported(cloaks, dataset, split)

@@ -117,7 +117,8 @@ class FawkesCondition(Condition):
             job.note(f"{self.name}: {sum(r.cached for r in done)} cloaks reused from earlier runs")
         if self.settings.version == "0.3" and self.settings.target_pool is None:
             notes.append(DEFAULT_POOL_NOTE)
-        return PreparedCondition(self.name, training, set_aside, notes, list(self.settings.extractors))
+        originals = {r.output: dataset.relative(r.source) for r in done}
+        return PreparedCondition(self.name, training, set_aside, notes, list(self.settings.extractors), originals)
 
 
 class ExternalCondition(Condition):
