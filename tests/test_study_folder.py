@@ -145,3 +145,5 @@ def test_a_study_killed_with_sigkill_resumes_to_the_rows_of_an_uninterrupted_run
     assert again.returncode == 0, again.stderr
     for name in ("results.csv", "summary.json"):
         assert (out / name).read_text() == (tmp_path / "whole" / name).read_text()
+    manifests = [json.loads((folder / "manifest.json").read_text()) for folder in (out, tmp_path / "whole")]
+    assert _without_times(manifests[0]) == _without_times(manifests[1])

@@ -28,8 +28,10 @@ class BrokenKeyring(keyring.backend.KeyringBackend):
         raise OSError("no secret service")
 
 
-def _dialog_texts() -> list[str]:
-    return [f"{d.text()} {d.informativeText()}" for d in open_dialogs("errorDialog")]
+def _dialog_texts(window) -> list[str]:
+    """The error dialogs this window shows (not those of an earlier test's window)."""
+    return [f"{d.text()} {d.informativeText()}" for d in open_dialogs("errorDialog")
+            if d.parentWidget() is window or window.isAncestorOf(d.parentWidget())]
 
 
 def test_a_failing_keyring_check_is_logged_and_shown(window, qtbot, monkeypatch):
@@ -38,14 +40,15 @@ def test_a_failing_keyring_check_is_logged_and_shown(window, qtbot, monkeypatch)
     monkeypatch.delenv("AZURE_FACE_KEY", raising=False)
     try:
         window.recognition_tab.show_keyring_state()
-        qtbot.waitUntil(lambda: any("looking for the keyring" in t for t in _dialog_texts()), timeout=TASK_TIMEOUT_MS)
+        qtbot.waitUntil(lambda: any("looking for the keyring" in t for t in _dialog_texts(window)), timeout=TASK_TIMEOUT_MS)
     finally:
         keyring.set_keyring(previous)
-    texts = [t for t in _dialog_texts() if "keyring" in t]  # the start-up check may have met it too
+    texts = [t for t in _dialog_texts(window) if "keyring" in t]  # the start-up check may have met it too
     assert texts and all(text.startswith("Problem while looking for the keyring.") for text in texts)
     text = texts[0]
     assert text.startswith("Problem while looking for the keyring.") and "org.freedesktop.secrets" in text
-    assert "OSError" in log.log_path.read_text(encoding="utf-8")
+    logged = log.log_path.read_text(encoding="utf-8")
+    assert "Error while looking for the keyring" in logged and "OSError" in logged
 
 
 def test_a_task_without_a_failure_handler_gets_the_default_one_and_a_handled_one_does_not(window, qtbot, tmp_path):
@@ -59,7 +62,7 @@ def test_a_task_without_a_failure_handler_gets_the_default_one_and_a_handled_one
     seen = []
     handled = wait_for(qtbot, run_task(window, lambda job: missing.read_text(), "reading it again", failure=seen.append))
     assert isinstance(seen[0], FileNotFoundError) and not hasattr(handled, "error_dialog")
-    assert not open_dialogs("errorDialog")
+    assert not _dialog_texts(window)
 
 
 def test_resuming_into_a_folder_whose_photos_changed_offers_another_folder_or_a_fresh_start(window, qtbot, fixture_imm, tmp_path):
