@@ -29,6 +29,8 @@ class CloakingTab(QWidget):
         self.window = window
         self.settings = window.settings
         self.reports: list = []
+        self._shown = False  # this computer's speed is measured the first time the tab is shown
+        self._descriptions = 0  # the latest description asked for; older answers are stale
 
         # ---- how to cloak
         self.version = QComboBox()
@@ -192,6 +194,14 @@ class CloakingTab(QWidget):
         self.mode.currentIndexChanged.connect(self.describe_mode)
         for box in self.extractor_boxes.values():
             box.toggled.connect(self.describe_mode)
+        self.custom_steps.valueChanged.connect(self.describe_mode)
+        self.device.currentIndexChanged.connect(self.describe_mode)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._shown:
+            self._shown = True
+            self.describe_mode()  # now with a measurement of this computer, the first time
 
     # ---- settings ------------------------------------------------------------------------------
     def _restore(self) -> None:
@@ -234,24 +244,29 @@ class CloakingTab(QWidget):
         self.custom_row.setEnabled(self.mode.currentText() == "custom")
 
     def describe_mode(self) -> None:
-        """describe_mode may time a step on this computer: ask it off the GUI thread."""
-        version, mode, count = self.version.currentData(), self.mode.currentText(), max(len(self.extractors()), 1)
+        """The mode in words and the time the split's training photos take here, worked out off the GUI
+        thread: once the tab has been shown, the first call measures this computer (about 2 s)."""
+        version, mode, extractors = self.version.currentData(), self.mode.currentText(), tuple(self.extractors() or ["dlib"])
+        custom, device, measure, data_dir = self.custom(), self.device.currentText(), self._shown, self.window.data_dir
+        photos = self.window.split.training_photos if self.window.split is not None else 0
         self.custom_row.setEnabled(mode == "custom")
         self.description.setText("Working out what this mode does and how long it takes here…")
+        self._descriptions += 1
+        ticket = self._descriptions
 
         def describe(job):  # the engine imports torch: keep it off the GUI thread and out of start-up
-            from core.cloaking.engine import describe_mode
-            return describe_mode(version, mode, count)
+            from core.cloaking.estimate import describe_run
+            return describe_run(version, mode, custom, extractors, device, photos, data_dir, measure, job)
 
-        run_task(self, describe, "describing the mode", success=lambda text: self._described(version, mode, text),
-                 failure=lambda exc: self._not_described(exc))
+        run_task(self, describe, "describing the mode", success=lambda text: self._described(ticket, text),
+                 failure=lambda exc: self._not_described(ticket, exc))
 
-    def _not_described(self, exc: BaseException) -> None:
+    def _not_described(self, ticket: int, exc: BaseException) -> None:
         log.warning("No description of the mode: %s", exc)
-        self.description.setText(f"(No description: {exc})")
+        self._described(ticket, f"(No description: {exc})")
 
-    def _described(self, version: str, mode: str, text: str) -> None:
-        if (version, mode) == (self.version.currentData(), self.mode.currentText()):  # not stale
+    def _described(self, ticket: int, text: str) -> None:
+        if ticket == self._descriptions:  # not stale
             self.description.setText(text)
 
     def extractors(self) -> list[str]:
@@ -358,6 +373,7 @@ class CloakingTab(QWidget):
     # ---- cloaking ------------------------------------------------------------------------------
     def dataset_changed(self) -> None:
         self.cloak_button.setEnabled(self.window.split is not None)
+        self.describe_mode()  # the time for this split's training photos
 
     def _start_job(self, action: str, why_dataset: str):
         """The open dataset and split, with the table emptied for a new job; None (said why) when it cannot start."""
@@ -385,9 +401,12 @@ class CloakingTab(QWidget):
         out_dir = (self.window.data_dir / "cloaks" / dataset.root.name /
                    f"{settings['version']}-{settings['mode']}-{'+'.join(settings['extractors'])}-seed{settings['seed']}")
         started = time.monotonic()
+        data_dir = self.window.data_dir
 
         def cloak(job):
             from core.cloaking.engine import CloakSettings, cloak_photos
+            from core.cloaking.estimate import run_clock
+            job.time_left = run_clock(CloakSettings(**settings), len(photos), data_dir)  # the measured speed, if any
             return cloak_photos(photos, out_dir, CloakSettings(**settings), job, pool=pool, person_of=person_of)
 
         def summary(reports: list) -> str:
