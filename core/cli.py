@@ -3,31 +3,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
-from .jobs import Cancelled, Job, Progress
-
-
-class ProgressPrinter:
-    """Prints progress lines to stderr: every note, and each stage at most twice a second."""
-
-    def __init__(self, stream=sys.stderr, interval: float = 0.5):
-        self.stream, self.interval = stream, interval
-        self._last: dict[str, float] = {}
-
-    def __call__(self, p: Progress) -> None:
-        if p.stage == "note":
-            print(f"  note: {p.message}", file=self.stream, flush=True)
-            return
-        now = time.monotonic()
-        finished = p.done >= p.total
-        if not finished and now - self._last.get(p.stage, 0.0) < self.interval:
-            return
-        self._last[p.stage] = now
-        left = f", about {p.seconds_left:.0f} s left" if p.seconds_left else ""
-        detail = f" {p.message}" if p.message else ""
-        print(f"{p.stage}: {p.done}/{p.total}{left}{detail}", file=self.stream, flush=True)
+from .console import ProgressPrinter
+from .jobs import Cancelled, Job
 
 
 def _list(values: list[str]) -> list[str]:
@@ -46,6 +25,7 @@ def _fmr(text: str) -> float:
 def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", required=True, type=Path, help="folder of face photos (IMM names, a folder per person, or a CSV file,person)")
     parser.add_argument("--out", required=True, type=Path, help="study folder to write (an interrupted study there is resumed)")
+    parser.add_argument("--restart", action="store_true", help="delete the results of the study already in --out and start afresh")
     parser.add_argument("--split", default="imm", help="imm (photo 6 tests, 1-5 train) or random:N (N test photos per person)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the random split and for cloaking")
     parser.add_argument("--recognizer", action="append", default=[], help="dlib (default), mobileface, faceres or azure; repeat for a transfer matrix")
@@ -87,9 +67,12 @@ def run_study_command(args: argparse.Namespace) -> int:
                        "target_pool": args.target_pool, "external_command": args.external_command},
         fmr=args.fmr, repeat=max(args.repeat, 1),
     )
-    summary = run_repeated(config, Job(ProgressPrinter()))
+    summary = run_repeated(config, Job(ProgressPrinter()), restart=args.restart)
     for entry in summary["conditions"]:
-        print(closing_line(entry))
+        if not entry["people"]:
+            print(f"{entry['name']} · {entry['recognizer']} ({entry['judged']}): {entry['nobody_judged']}")
+        else:
+            print(closing_line(entry))
         spread = entry.get("repeat_spread", {}).get("protection_rate")
         if spread:
             print(f"  over {len(entry['repeats'])} runs (seeds {entry['repeats'][0]['seed']}–{entry['repeats'][-1]['seed']}): "
@@ -100,6 +83,10 @@ def run_study_command(args: argparse.Namespace) -> int:
                   + "; ".join(f"{p}: {why}" for p, why in list(entry["set_aside"].items())[:5])
                   + (" ..." if len(entry["set_aside"]) > 5 else ""))
     print(f"Results written to {args.out}")
+    if not any(entry["people"] for entry in summary["conditions"]):
+        print("error: no condition could be judged: " + "; ".join(
+            f"{e['name']} · {e['recognizer']}: {e['nobody_judged']}" for e in summary["conditions"]), file=sys.stderr)
+        return 1
     return 0
 
 

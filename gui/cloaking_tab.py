@@ -10,9 +10,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from .cloak_viewer import CloakViewer
-from .errors import show_error
+from .errors import log, show_error
 from .what_if import WhatIfPanel
-from .worker import ProgressPanel, Task
+from .worker import ProgressPanel, Task, run_task
 
 VERSIONS = {"0.3": "0.3.1 — targeted (as in the reference study)", "1.0": "1.0 — untargeted"}
 EXTRACTORS = {
@@ -258,10 +258,12 @@ class CloakingTab(QWidget):
             from core.cloaking.estimate import describe_run
             return describe_run(version, mode, custom, extractors, device, photos, data_dir, measure, job)
 
-        task = Task(describe, "describing the mode")
-        task.succeeded.connect(lambda text: self._described(ticket, text))
-        task.failed.connect(lambda exc: self._described(ticket, f"(No description: {exc})"))
-        task.start()
+        run_task(self, describe, "describing the mode", success=lambda text: self._described(ticket, text),
+                 failure=lambda exc: self._not_described(ticket, exc))
+
+    def _not_described(self, ticket: int, exc: BaseException) -> None:
+        log.warning("No description of the mode: %s", exc)
+        self._described(ticket, f"(No description: {exc})")
 
     def _described(self, ticket: int, text: str) -> None:
         if ticket == self._descriptions:  # not stale
@@ -411,12 +413,9 @@ class CloakingTab(QWidget):
             cloaked = sum(1 for r in reports if r.output)
             return f"{cloaked} of {len(reports)} photos cloaked in {time.monotonic() - started:.0f} s."
 
-        task = Task(cloak, f"cloaking {len(photos)} training photos ({settings['version']} {settings['mode']})")
-        self.progress.watch(task)  # first: the panel's "Done." comes before the summary below
-        task.succeeded.connect(lambda reports: self._show_reports(reports, summary(reports)))
-        task.failed.connect(lambda exc: show_error(self, "cloaking the training photos", exc))
         self.save_settings()
-        return task.start()
+        return run_task(self, cloak, f"cloaking {len(photos)} training photos ({settings['version']} {settings['mode']})",
+                        success=lambda reports: self._show_reports(reports, summary(reports)), panel=self.progress)
 
     def look_at_imported(self) -> Task | None:
         """Measure the selected imported folder's cloaks against their originals and list them for the viewer."""
@@ -437,24 +436,30 @@ class CloakingTab(QWidget):
             from core.cloaking.compare import compare_imported
             return compare_imported(folder, dataset, split, job)
 
-        def summary(reports: list) -> str:
-            if not reports:
-                return f"No photo in {folder} is a cloak of a training photo of this split (names must match)."
-            unusable = sum(1 for r in reports if not r.output)
-            return f"{len(reports)} imported cloaks from {folder.name}" + (f"; {unusable} could not be compared." if unusable else ".")
+        unpaired: list[str] = []  # cloaks that could belong to several photos, named (core.pairing)
 
-        task = Task(measure, f"measuring the cloaks in {folder.name}")
-        self.progress.watch(task)
-        task.succeeded.connect(lambda reports: self._show_reports(reports, summary(reports)))
-        task.failed.connect(lambda exc: show_error(self, "measuring the imported cloaks", exc))
-        return task.start()
+        def summary(reports: list) -> str:
+            left = (f" Not used: {unpaired[0]}" + (f" (and {len(unpaired) - 1} more, see the log)" if len(unpaired) > 1 else "")
+                    if unpaired else "")
+            if not reports:
+                return f"No photo in {folder} is a cloak of a training photo of this split (names must match).{left}"
+            unusable = sum(1 for r in reports if not r.output)
+            return (f"{len(reports)} imported cloaks from {folder.name}" + (f"; {unusable} could not be compared." if unusable else ".")
+                    + left)
+
+        def unpaired_note(text: str) -> None:
+            unpaired.append(text)
+            log.info("Imported cloaks in %s: %s", folder, text)
+
+        return run_task(self, measure, f"measuring the cloaks in {folder.name}", panel=self.progress, note=unpaired_note,
+                        success=lambda reports: self._show_reports(reports, summary(reports)))
 
     def _show_reports(self, reports: list, summary: str) -> None:
         self.reports = list(reports)
         self.table.setRowCount(len(self.reports))
         for row, report in enumerate(self.reports):
             shift = ", ".join(f"{name} {value:.3f}" for name, value in (report.feature_shift or {}).items())
-            cells = [Path(report.source).name, str(report.faces), _num(report.dssim, 4), _num(report.psnr, 1),
+            cells = [self._photo_name(report.source), str(report.faces), _num(report.dssim, 4), _num(report.psnr, 1),
                      _num(report.max_change, 0), shift, _num(report.seconds, 1),
                      report.problem or ("reused from the cache" if report.cached else "")]
             for column, text in enumerate(cells):
@@ -465,6 +470,12 @@ class CloakingTab(QWidget):
         self.progress.label.setText(summary)
         if self.reports:
             self.table.selectRow(0)
+
+    def _photo_name(self, photo) -> str:
+        """The photo's path in the dataset: two people may both have a 1.jpg."""
+        root = self.window.dataset.root if self.window.dataset is not None else None
+        photo = Path(photo)
+        return photo.relative_to(root).as_posix() if root is not None and photo.is_relative_to(root) else photo.name
 
     def _view(self, row: int) -> None:
         if not 0 <= row < len(self.reports):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..console import ProgressPrinter
 from ..images import IMAGE_SUFFIXES
 from ..jobs import Job
 from .engine import EXTRACTORS, REPORT_NAME, CloakSettings, cloak_photos
@@ -44,8 +45,6 @@ def _people(folder: Path) -> tuple[dict[str, list[Path]], dict[Path, str]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..cli import ProgressPrinter
-
     if not args.input.is_dir():
         raise NotADirectoryError(f"The input folder {args.input} does not exist.")
     version = normalise_version(args.version)

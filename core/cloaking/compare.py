@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..conditions import Imported, cloaks_by_stem
+from ..conditions import Imported
 from ..datasets import Dataset
 from ..faces import detect_faces
 from ..images import UnusableImage, load_rgb
 from ..jobs import NO_JOB, Job
+from ..pairing import pair_cloaks
 from ..split import Split
 from .crops import budget_square, face_region
 from .dssim import dssim
@@ -45,10 +46,14 @@ def compare_photos(original: Path, cloaked: Path, version: str = "0.3") -> Cloak
 
 
 def compare_imported(folder: Path, dataset: Dataset, split: Split, job: Job = NO_JOB) -> list[CloakReport]:
-    """One report per training photo of ``split`` that ``folder`` holds a cloak of (matched by name as
-    the study matches them); a cloak that cannot be compared gets its reason instead."""
-    by_stem = cloaks_by_stem(Imported(folder).files())
-    pairs = [(dataset.root / r, by_stem[Path(r).stem]) for files in split.train.values() for r in files if Path(r).stem in by_stem]
+    """One report per training photo of ``split`` that ``folder`` holds a cloak of (paired as the study
+    pairs them, ``core.pairing``); a cloak that cannot be compared gets its reason instead."""
+    folder = Path(folder).expanduser()
+    wanted = [r for files in split.train.values() for r in files]
+    pairing = pair_cloaks(Imported(folder).files(), folder, [dataset.relative(p.path) for p in dataset.photos], set(wanted))
+    for note in pairing.notes:
+        job.note(note)
+    pairs = [(dataset.root / r, pairing.cloak_of[r]) for r in wanted if r in pairing.cloak_of]
     reports = []
     for i, (original, cloak) in enumerate(pairs):
         job.step("Measuring the imported cloaks", i, len(pairs), cloak.name)
