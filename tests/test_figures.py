@@ -77,8 +77,8 @@ TWO_RECOGNIZERS = [
 def test_two_recognizers_with_white_box_and_black_box_labels():
     fig = confidence_histogram(TWO_RECOGNIZERS)
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert labels == ["none · dlib (2/2 identified)", "none · mobileface (2/2 identified)",
-                      "fawkes:0.3:min · dlib (0/2 identified)", "fawkes:0.3:min · mobileface (1/2 identified)"]
+    assert labels == ["none · dlib: 2/2 identified", "none · mobileface: 2/2 identified",
+                      "fawkes:0.3:min · dlib: 0/2 identified", "fawkes:0.3:min · mobileface: 1/2 identified"]
     summary = summarize(TWO_RECOGNIZERS)
     assert [(e["name"], e["recognizer"], e["judged"], e["reidentified"]) for e in summary["conditions"]] == [
         ("none", "dlib", "clean", 2), ("none", "mobileface", "clean", 2),

@@ -55,7 +55,7 @@ def test_the_command_says_why_a_condition_has_no_result_and_fails_when_nothing_w
     assert cli.main([*args, "--condition", "none", "--out", str(tmp_path / "b")]) == 0
     both = capsys.readouterr().out.splitlines()
     assert f"import:{partial} · dlib (black-box): {sentence}" in both
-    assert any(line.startswith("none · dlib (clean): 3 of 3 people re-identified") for line in both)
+    assert any(line.startswith("none · dlib (clean): best guess still right for 3 of 3") for line in both)
 
 
 def test_a_folder_holding_another_study_is_refused_naming_what_differs(fixture_imm, tmp_path):
