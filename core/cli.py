@@ -1,33 +1,12 @@
-"""The command line: ``python main.py study ...`` and ``python main.py cloak ...``."""
+"""The command line: ``python main.py study ...``, ``python main.py cloak ...`` and ``python main.py compare ...``."""
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
-from .jobs import Cancelled, Job, Progress
-
-
-class ProgressPrinter:
-    """Prints progress lines to stderr: every note, and each stage at most twice a second."""
-
-    def __init__(self, stream=sys.stderr, interval: float = 0.5):
-        self.stream, self.interval = stream, interval
-        self._last: dict[str, float] = {}
-
-    def __call__(self, p: Progress) -> None:
-        if p.stage == "note":
-            print(f"  note: {p.message}", file=self.stream, flush=True)
-            return
-        now = time.monotonic()
-        finished = p.done >= p.total
-        if not finished and now - self._last.get(p.stage, 0.0) < self.interval:
-            return
-        self._last[p.stage] = now
-        left = f", about {p.seconds_left:.0f} s left" if p.seconds_left else ""
-        detail = f" {p.message}" if p.message else ""
-        print(f"{p.stage}: {p.done}/{p.total}{left}{detail}", file=self.stream, flush=True)
+from .jobs import Cancelled, Job
+from .progress_print import ProgressPrinter
 
 
 def _list(values: list[str]) -> list[str]:
@@ -93,8 +72,11 @@ def main(argv: list[str]) -> int:
     from .cloaking.command import add_arguments as add_cloak_arguments, run as run_cloak_command
 
     add_cloak_arguments(commands.add_parser("cloak", help="cloak a folder of photos with our Fawkes engine"))
+    from .cloaking.compare_command import add_arguments as add_compare_arguments, run as run_compare_command
+
+    add_compare_arguments(commands.add_parser("compare", help="measure how much cloaks changed their originals"))
     args = parser.parse_args(argv)
-    runner = run_study_command if args.command == "study" else run_cloak_command
+    runner = {"study": run_study_command, "cloak": run_cloak_command, "compare": run_compare_command}[args.command]
     try:
         return runner(args)
     except Cancelled:

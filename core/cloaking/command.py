@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..images import IMAGE_SUFFIXES
 from ..jobs import Job
+from ..progress_print import ProgressPrinter
 from .engine import EXTRACTORS, REPORT_NAME, CloakSettings, cloak_photos
 from .modes import get_mode, normalise_version
 
@@ -44,8 +45,6 @@ def _people(folder: Path) -> tuple[dict[str, list[Path]], dict[Path, str]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..cli import ProgressPrinter
-
     if not args.input.is_dir():
         raise NotADirectoryError(f"The input folder {args.input} does not exist.")
     version = normalise_version(args.version)
