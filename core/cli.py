@@ -23,7 +23,9 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--condition", action="append", default=[], help="none, import:DIR, fawkes:0.3:MODE, fawkes:1.0:MODE or external:MODE; repeatable")
     parser.add_argument("--extractor", default="dlib", help="networks our cloaks are optimised against, e.g. dlib or dlib,mobileface")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where our cloaking runs")
-    parser.add_argument("--target-pool", type=Path, help="dataset folder of target identities for Fawkes 0.3 (default: the study's other people)")
+    parser.add_argument("--target-pool", default="study", help="Fawkes 0.3 targets: study (default: targets among the enrolled people), "
+                        "strangers:N (N people of the dataset, chosen with the seed, held out of the study) or a dataset folder")
+    parser.add_argument("--strict-budget", action="store_true", help="our cloaks stay within the DSSIM budget (default: written as the original Fawkes wrote them)")
     parser.add_argument("--external-command", default="fawkes", help="the original Fawkes program, for external:MODE conditions")
     parser.add_argument("--threshold", type=float, default=0.5, help="confidence a match needs to count as identified (default 0.5)")
     parser.add_argument("--azure-tier", default="free", choices=["free", "standard"], help="Azure pricing tier, sets the request pace")
@@ -48,7 +50,8 @@ def run_study_command(args: argparse.Namespace) -> int:
         dataset=args.dataset, out=args.out, split=args.split, seed=args.seed, recognizers=recognizers,
         conditions=_list(args.condition) or ["none"], recognizer_options=options,
         cloak_options={"extractors": _list([args.extractor]), "seed": args.seed, "device": args.device,
-                       "target_pool": args.target_pool, "external_command": args.external_command},
+                       "target_pool": args.target_pool, "strict_budget": args.strict_budget,
+                       "external_command": args.external_command},
     )
     summary = run_study(config, Job(ProgressPrinter()))
     for entry in summary["conditions"]:

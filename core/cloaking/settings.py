@@ -60,6 +60,12 @@ def parse_target_pool(value) -> tuple[str, Path | int | None]:
     return "folder", Path(value).expanduser()
 
 
+def strangers_count(value) -> int:
+    """How many people ``--target-pool`` holds out of the study (0 unless it is strangers:N)."""
+    kind, detail = parse_target_pool(value)
+    return detail if kind == "strangers" else 0
+
+
 def describe_target_pool(value) -> str:
     kind, detail = parse_target_pool(value)
     if kind == POOL_STUDY:
