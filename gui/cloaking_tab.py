@@ -397,10 +397,9 @@ class CloakingTab(QWidget):
                 return None
             pool = {person: pool[person] for person in strangers}
             photos = [p for p in photos if person_of[p] not in strangers]
-        out_dir = (self.window.data_dir / "cloaks" / dataset.root.name /
-                   f"{settings['version']}-{settings['mode']}-{'+'.join(settings['extractors'])}-seed{settings['seed']}"
-                   + ("-strict" if settings["strict_budget"] else "")
-                   + (f"-strangers{self.strangers.value()}" if self.strangers.value() else ""))
+        name = (f"{settings['version']}-{settings['mode']}-{'+'.join(settings['extractors'])}-seed{settings['seed']}"
+                + ("-strict" if settings["strict_budget"] else "") + (f"-strangers{self.strangers.value()}" if self.strangers.value() else ""))
+        out_dir = self.window.data_dir / "cloaks" / dataset.root.name / name
         started = time.monotonic()
 
         def cloak(job):
