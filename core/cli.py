@@ -1,4 +1,4 @@
-"""The command line: ``python main.py study ...`` and ``python main.py cloak ...``."""
+"""The command line: ``python main.py study ...``, ``python main.py cloak ...`` and ``python main.py compare ...``."""
 from __future__ import annotations
 
 import argparse
@@ -35,7 +35,9 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--distractors", type=Path, help="dataset folder of other people enrolled with all their photos, clean, never tested (a bigger crowd)")
     parser.add_argument("--extractor", default="dlib", help="networks our cloaks are optimised against, e.g. dlib or dlib,mobileface")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where our cloaking runs")
-    parser.add_argument("--target-pool", type=Path, help="dataset folder of target identities for Fawkes 0.3 (default: the study's other people)")
+    parser.add_argument("--target-pool", default="study", help="Fawkes 0.3 targets: study (default: targets among the enrolled people), "
+                        "strangers:N (N people of the dataset, chosen with the seed, held out of the study) or a dataset folder")
+    parser.add_argument("--strict-budget", action="store_true", help="our cloaks stay within the DSSIM budget (default: written as the original Fawkes wrote them)")
     parser.add_argument("--external-command", default="fawkes", help="the original Fawkes program, for external:MODE conditions")
     parser.add_argument("--threshold", type=float, default=0.5, help="Azure's own confidence line, used when the study has no none condition to calibrate Azure on (default 0.5)")
     parser.add_argument("--fmr", type=_fmr, default=0.01, help="false-match rate that sets every recognizer's threshold: 0.1%%, 1%% (default) or 10%% (how often a stranger would pass for a given person)")
@@ -64,7 +66,8 @@ def run_study_command(args: argparse.Namespace) -> int:
         dataset=args.dataset, out=args.out, split=args.split, seed=args.seed, recognizers=recognizers,
         conditions=_list(args.condition) or ["none"], recognizer_options=options, distractors=args.distractors,
         cloak_options={"extractors": _list([args.extractor]), "seed": args.seed, "device": args.device,
-                       "target_pool": args.target_pool, "external_command": args.external_command},
+                       "target_pool": args.target_pool, "strict_budget": args.strict_budget,
+                       "external_command": args.external_command},
         fmr=args.fmr, repeat=max(args.repeat, 1),
     )
     summary = run_repeated(config, Job(ProgressPrinter()), restart=args.restart)
@@ -98,8 +101,11 @@ def main(argv: list[str]) -> int:
     from .cloaking.command import add_arguments as add_cloak_arguments, run as run_cloak_command
 
     add_cloak_arguments(commands.add_parser("cloak", help="cloak a folder of photos with our Fawkes engine"))
+    from .cloaking.compare_command import add_arguments as add_compare_arguments, run as run_compare_command
+
+    add_compare_arguments(commands.add_parser("compare", help="measure how much cloaks changed their originals"))
     args = parser.parse_args(argv)
-    runner = run_study_command if args.command == "study" else run_cloak_command
+    runner = {"study": run_study_command, "cloak": run_cloak_command, "compare": run_compare_command}[args.command]
     try:
         return runner(args)
     except Cancelled:

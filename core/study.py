@@ -110,12 +110,15 @@ class _Recorder:
 
 
 def _split_for(config: StudyConfig, dataset: Dataset) -> Split:
+    from .cloaking.settings import strangers_count  # plain settings, no torch
+
     path = config.out / "split.json"
+    strangers = strangers_count(config.cloak_options.get("target_pool"))
     if path.exists():
         saved = Split.load(path)
-        if saved.rule == config.split and (saved.seed is None or saved.seed == config.seed):
+        if saved.rule == config.split and (saved.seed is None or saved.seed == config.seed) and len(saved.strangers) == strangers:
             return saved
-    split = make_split(dataset, config.split, config.seed)
+    split = make_split(dataset, config.split, config.seed, strangers)
     split.save(path)
     return split
 
@@ -147,6 +150,8 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
              f"{split.test_photos} test photos (saved in split.json)")
     for person, why in split.left_out.items():
         job.note(f"Person {person} left out: {why}")
+    if split.strangers:
+        job.note(f"Held out of the study as Fawkes targets (strangers to the recognizer): {', '.join(split.strangers)}")
     recorder = _Recorder(out, on_row)
     set_aside: dict[str, dict[str, str]] = {}
     notes: dict[str, list[str]] = {}
@@ -281,16 +286,27 @@ def _write_manifest(out: Path, config: StudyConfig, dataset: Dataset, split: Spl
         "dataset": {"folder": str(dataset.root), "layout": dataset.layout, "photos": len(dataset.photos),
                     "fingerprint_sha256": fingerprint,
                     "unusable_photos": [str(p) for p in dataset.problems]},
-        "split": {"rule": split.rule, "seed": split.seed, "people": len(split.people), "left_out": split.left_out},
+        "split": {"rule": split.rule, "seed": split.seed, "people": len(split.people), "left_out": split.left_out,
+                  "strangers": split.strangers},
         "conditions": config.conditions,
         "transformations": {c.name: c.record() for c in conditions or [] if hasattr(c, "record")},
         "distractors": distractors.record() if distractors is not None else None,
         "recognizers": described,
         "cloak_options": config.to_json()["cloak_options"],
+        "cloaking": _cloaking_record(config),
         "packages": package_versions(),
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "seconds": round(time.time() - started, 1),
     })
+
+
+def _cloaking_record(config: StudyConfig) -> dict:
+    """Which experiment our cloaking conditions ran: the engine variant and the target pool, in words."""
+    from .cloaking.settings import AS_WRITTEN, STRICT, describe_target_pool
+
+    options = config.cloak_options
+    return {"variant": STRICT if options.get("strict_budget") else AS_WRITTEN,
+            "target_pool": describe_target_pool(options.get("target_pool"))}
 
 
 def _write_histogram(out: Path, rows: list[ResultRow], summary: dict | None = None) -> None:
