@@ -494,7 +494,7 @@ def test_the_key_is_never_written_anywhere_the_run_writes(standin, fixture_imm, 
                            str(tmp_path / "out"), "--recognizer", "azure", "--azure-tier", "standard"],
                           cwd=tmp_path / "cwd", env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert "azure (clean): 3 of 3 people re-identified" in done.stdout
+    assert "none · azure (clean): best guess still right for 3 of 3" in done.stdout
     written = [f for f in tmp_path.rglob("*") if f.is_file()]
     assert any(f.name == "results.csv" for f in written)
     assert not [f for f in written if standin.key.encode() in f.read_bytes()]
