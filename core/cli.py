@@ -1,33 +1,13 @@
-"""The command line: ``python main.py study ...``, ``python main.py cloak ...`` and ``python main.py report ...``."""
+"""The command line: ``python main.py study ...``, ``python main.py cloak ...``, ``python main.py compare ...``
+and ``python main.py report ...``."""
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
-from .jobs import Cancelled, Job, Progress
-
-
-class ProgressPrinter:
-    """Prints progress lines to stderr: every note, and each stage at most twice a second."""
-
-    def __init__(self, stream=sys.stderr, interval: float = 0.5):
-        self.stream, self.interval = stream, interval
-        self._last: dict[str, float] = {}
-
-    def __call__(self, p: Progress) -> None:
-        if p.stage == "note":
-            print(f"  note: {p.message}", file=self.stream, flush=True)
-            return
-        now = time.monotonic()
-        finished = p.done >= p.total
-        if not finished and now - self._last.get(p.stage, 0.0) < self.interval:
-            return
-        self._last[p.stage] = now
-        left = f", about {p.seconds_left:.0f} s left" if p.seconds_left else ""
-        detail = f" {p.message}" if p.message else ""
-        print(f"{p.stage}: {p.done}/{p.total}{left}{detail}", file=self.stream, flush=True)
+from .console import ProgressPrinter
+from .jobs import Cancelled, Job
 
 
 def _list(values: list[str]) -> list[str]:
@@ -46,6 +26,7 @@ def _fmr(text: str) -> float:
 def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", required=True, type=Path, help="folder of face photos (IMM names, a folder per person, or a CSV file,person)")
     parser.add_argument("--out", required=True, type=Path, help="study folder to write (an interrupted study there is resumed)")
+    parser.add_argument("--restart", action="store_true", help="delete the results of the study already in --out and start afresh")
     parser.add_argument("--split", default="imm", help="imm (photo 6 tests, 1-5 train) or random:N (N test photos per person)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the random split and for cloaking")
     parser.add_argument("--recognizer", action="append", default=[], help="dlib (default), mobileface, faceres or azure; repeat for a transfer matrix")
@@ -55,7 +36,9 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--distractors", type=Path, help="dataset folder of other people enrolled with all their photos, clean, never tested (a bigger crowd)")
     parser.add_argument("--extractor", default="dlib", help="networks our cloaks are optimised against, e.g. dlib or dlib,mobileface")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where our cloaking runs")
-    parser.add_argument("--target-pool", type=Path, help="dataset folder of target identities for Fawkes 0.3 (default: the study's other people)")
+    parser.add_argument("--target-pool", default="study", help="Fawkes 0.3 targets: study (default: targets among the enrolled people), "
+                        "strangers:N (N people of the dataset, chosen with the seed, held out of the study) or a dataset folder")
+    parser.add_argument("--strict-budget", action="store_true", help="our cloaks stay within the DSSIM budget (default: written as the original Fawkes wrote them)")
     parser.add_argument("--external-command", default="fawkes", help="the original Fawkes program, for external:MODE conditions")
     parser.add_argument("--threshold", type=float, default=0.5, help="Azure's own confidence line, used when the study has no none condition to calibrate Azure on (default 0.5)")
     parser.add_argument("--fmr", type=_fmr, default=0.01, help="false-match rate that sets every recognizer's threshold: 0.1%%, 1%% (default) or 10%% (how often a stranger would pass for a given person)")
@@ -84,12 +67,16 @@ def run_study_command(args: argparse.Namespace) -> int:
         dataset=args.dataset, out=args.out, split=args.split, seed=args.seed, recognizers=recognizers,
         conditions=_list(args.condition) or ["none"], recognizer_options=options, distractors=args.distractors,
         cloak_options={"extractors": _list([args.extractor]), "seed": args.seed, "device": args.device,
-                       "target_pool": args.target_pool, "external_command": args.external_command},
+                       "target_pool": args.target_pool, "strict_budget": args.strict_budget,
+                       "external_command": args.external_command},
         fmr=args.fmr, repeat=max(args.repeat, 1),
     )
-    summary = run_repeated(config, Job(ProgressPrinter()))
+    summary = run_repeated(config, Job(ProgressPrinter()), restart=args.restart)
     for entry in summary["conditions"]:
-        print(closing_line(entry))
+        if not entry["people"]:
+            print(f"{entry['name']} · {entry['recognizer']} ({entry['judged']}): {entry['nobody_judged']}")
+        else:
+            print(closing_line(entry))
         spread = entry.get("repeat_spread", {}).get("protection_rate")
         if spread:
             print(f"  over {len(entry['repeats'])} runs (seeds {entry['repeats'][0]['seed']}–{entry['repeats'][-1]['seed']}): "
@@ -105,6 +92,10 @@ def run_study_command(args: argparse.Namespace) -> int:
     for sentence in headline_sentences(summary, config.conditions, config.recognizers):
         print(f"  {sentence}")
     print(f"Results written to {args.out}")
+    if not any(entry["people"] for entry in summary["conditions"]):
+        print("error: no condition could be judged: " + "; ".join(
+            f"{e['name']} · {e['recognizer']}: {e['nobody_judged']}" for e in summary["conditions"]), file=sys.stderr)
+        return 1
     return 0
 
 
@@ -129,11 +120,15 @@ def main(argv: list[str]) -> int:
     from .cloaking.command import add_arguments as add_cloak_arguments, run as run_cloak_command
 
     add_cloak_arguments(commands.add_parser("cloak", help="cloak a folder of photos with our Fawkes engine"))
+    from .cloaking.compare_command import add_arguments as add_compare_arguments, run as run_compare_command
+
+    add_compare_arguments(commands.add_parser("compare", help="measure how much cloaks changed their originals"))
     report = commands.add_parser("report", help="write the PDF report of a finished study folder")
     report.add_argument("study", type=Path, help="the study folder")
     report.add_argument("--out", type=Path, help="the PDF to write (default: report.pdf in the study folder)")
     args = parser.parse_args(argv)
-    runner = {"study": run_study_command, "cloak": run_cloak_command, "report": run_report_command}[args.command]
+    runner = {"study": run_study_command, "cloak": run_cloak_command, "compare": run_compare_command,
+              "report": run_report_command}[args.command]
     try:
         return runner(args)
     except Cancelled:

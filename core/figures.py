@@ -138,8 +138,11 @@ def transfer_matrix(summary: dict) -> Figure:
     ax = fig.add_subplot(1, 1, 1)
     for e in entries:
         i, j = conditions.index(e["name"]), recognizers.index(e["recognizer"])
-        grid[i, j] = e["protection_rate"]
-        ax.text(j, i, f"{e['reidentified']}/{e['people']}\n{e['judged']}", ha="center", va="center", fontsize=9)
+        if e["people"]:
+            grid[i, j] = e["protection_rate"]
+            ax.text(j, i, f"{e['reidentified']}/{e['people']}\n{e['judged']}", ha="center", va="center", fontsize=9)
+        else:  # a blank cell, never a colour that reads as "no protection"
+            ax.text(j, i, f"nobody judged\n{e['judged']}", ha="center", va="center", fontsize=9)
     ax.imshow(grid, cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
     ax.set_xticks(range(len(recognizers)), recognizers)
     ax.set_yticks(range(len(conditions)), [short_condition(c) for c in conditions])

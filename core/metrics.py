@@ -273,7 +273,7 @@ def _figures(found: dict[str, bool]) -> dict:
     people = len(found)
     hits = sum(found.values())
     return {"reidentified": hits, "people": people,
-            "protection_rate": (people - hits) / people if people else 0.0, "ci95": wilson(people - hits, people)}
+            "protection_rate": (people - hits) / people if people else None, "ci95": wilson(people - hits, people)}
 
 
 def curve(group: list[ResultRow], recognizer: str, scores: Scores, own_threshold: float = 0.5) -> list[dict]:
@@ -322,12 +322,14 @@ def points_for(recognizers, scores: Scores, fmr: float, own_thresholds: dict[str
 
 
 def evaluate(rows: list[ResultRow], set_aside: dict, notes: dict, scores: Scores, fmr: float,
-             own_thresholds: dict[str, float] | None = None) -> tuple[list[ResultRow], dict, dict[str, OperatingPoint]]:
-    """Rows judged at the FMR's operating points, and the summary with every figure of this module."""
-    recognizers = list(dict.fromkeys(r.recognizer for r in rows))
+             own_thresholds: dict[str, float] | None = None,
+             asked: dict[tuple[str, str], str] | None = None) -> tuple[list[ResultRow], dict, dict[str, OperatingPoint]]:
+    """Rows judged at the FMR's operating points, and the summary with every figure of this module.
+    ``asked``: every (condition, recognizer) the study asked for, so that none without rows vanishes."""
+    recognizers = list(dict.fromkeys([r.recognizer for r in rows] + [name for _, name in asked or {}]))
     points = points_for(recognizers, scores, fmr, own_thresholds)
     judged = judge_rows(rows, points)
-    summary = summarize(judged, set_aside, notes)
+    summary = summarize(judged, set_aside, notes, asked)
     extend_summary(summary, judged, scores, points, own_thresholds)
     summary["fmr"] = fmr
     return judged, summary, points
@@ -400,7 +402,7 @@ def repeat_spread(runs: list[dict]) -> dict:
     """Mean, min and max over the runs of a repeated study, of the protection rate and of the people re-identified."""
     spread = {}
     for key in ("protection_rate", "reidentified"):
-        values = [r[key] for r in runs]
+        values = [r[key] for r in runs if r[key] is not None]  # a run where nobody could be judged has no rate
         if values:
             spread[key] = {"mean": statistics.fmean(values), "min": min(values), "max": max(values)}
     return spread

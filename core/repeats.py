@@ -56,9 +56,10 @@ def _share_clean_scores(main_out: Path, run_out: Path) -> None:
     write_text_atomic(run_out / SCORES_FILE, buf.getvalue())
 
 
-def run_repeated(config: StudyConfig, job: Job = NO_JOB, on_row: Callable | None = None) -> dict:
-    """The study (``run_study``), then its repeats; returns the summary with ``repeats`` added."""
-    summary = run_study(config, job, on_row)
+def run_repeated(config: StudyConfig, job: Job = NO_JOB, on_row: Callable | None = None, restart: bool = False) -> dict:
+    """The study (``run_study``), then its repeats; returns the summary with ``repeats`` added.
+    ``restart`` empties a folder holding another study first (the repeats' own folders with it)."""
+    summary = run_study(config, job, on_row, restart=restart)
     repeated = seeded_conditions(config)
     if config.repeat <= 1 or not repeated:
         return summary
@@ -74,7 +75,7 @@ def run_repeated(config: StudyConfig, job: Job = NO_JOB, on_row: Callable | None
             _share_clean_scores(Path(config.out), out)
         sub = replace(config, out=out, seed=seed, repeat=1, conditions=repeated,
                       cloak_options={**config.cloak_options, "seed": seed})
-        for e in run_study(sub, job)["conditions"]:
+        for e in run_study(sub, job, restart=restart)["conditions"]:
             runs.setdefault((e["name"], e["recognizer"]), []).append({"seed": seed, **repeat_figures(e)})
     for e in summary["conditions"]:
         got = runs.get((e["name"], e["recognizer"]))

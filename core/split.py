@@ -3,6 +3,8 @@
 Rules:
   * ``imm``: the reference study's rule: photo number 6 is the test photo, photos 1-5 train.
   * ``random:N``: N test photos per person, chosen with a seeded random generator.
+  * ``strangers``: people held out of the study altogether (neither enrolled nor tested), chosen with
+    the seed, whose photos serve only as Fawkes 0.3.1's target identities (``--target-pool strangers:N``).
 The split is always saved with the study (``split.json``) and shown; never implicit.
 """
 from __future__ import annotations
@@ -27,6 +29,8 @@ class Split:
     test: dict[str, list[str]]
     # persons this rule could not place, with why
     left_out: dict[str, str] = field(default_factory=dict)
+    # persons held out of the study as cloaking targets (strangers to the recognizer)
+    strangers: list[str] = field(default_factory=list)
 
     @property
     def people(self) -> list[str]:
@@ -69,13 +73,26 @@ def parse_rule(rule: str) -> tuple[str, int]:
     raise ValueError(f"Unknown split rule '{rule}': use 'imm' or 'random:N' with N ≥ 1 test photos per person.")
 
 
-def make_split(dataset: Dataset, rule: str = "imm", seed: int = 0) -> Split:
+def choose_strangers(people: list[str], count: int, seed: int) -> list[str]:
+    """``count`` of ``people`` held out as target identities, chosen with the seed."""
+    if count <= 0:
+        return []
+    if count >= len(people):
+        raise ValueError(f"Cannot hold {count} strangers out of {len(people)} people: at least one person must stay in the study.")
+    return sorted(random.Random(f"strangers:{seed}").sample(sorted(people), count))
+
+
+def make_split(dataset: Dataset, rule: str = "imm", seed: int = 0, strangers: int = 0) -> Split:
     kind, n_test = parse_rule(rule)
     rng = random.Random(seed)
     train: dict[str, list[str]] = {}
     test: dict[str, list[str]] = {}
     left_out = dict(dataset.set_aside)
-    for person, photos in sorted(dataset.people().items()):
+    people = dataset.people()
+    held_out = choose_strangers([p for p in people if p not in left_out], strangers, seed)
+    for person, photos in sorted(people.items()):
+        if person in held_out:
+            continue
         photos = sorted(photos, key=lambda p: (p.number, p.name))
         if kind == "imm":
             chosen = [p for p in photos if p.number == IMM_TEST_PHOTO]
@@ -93,4 +110,4 @@ def make_split(dataset: Dataset, rule: str = "imm", seed: int = 0) -> Split:
             continue
         test[person] = [dataset.relative(p.path) for p in sorted(chosen, key=lambda p: p.name)]
         train[person] = [dataset.relative(p.path) for p in rest]
-    return Split(rule, seed if kind == "random" else None, train, test, left_out)
+    return Split(rule, seed if kind == "random" else None, train, test, left_out, held_out)

@@ -5,7 +5,8 @@ A study folder holds everything needed to look at a study again or to finish it:
 photo, so a killed run loses nothing finished), ``scores.csv`` (every candidate's score, so the
 operating point can be moved later, core.metrics), ``summary.json``, ``manifest.json``,
 ``confidence_histogram.png`` and ``reidentification_curve.png``. Running the same settings into the
-same folder again skips the rows already there.
+same folder again skips the rows already there; a folder that holds a different study is refused
+(``core.study_folder``).
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from .recognizers.registry import make_recognizer
 from .results import (ERROR, NO_FACE, ResultRow, outcome_for, package_versions, read_rows,
                       write_json_atomic, write_rows_csv)
 from .split import Split, make_split
+from .study_folder import open_study_folder
 
 SECRET_OPTIONS = ("key",)  # never written to any file
 
@@ -108,18 +110,23 @@ class _Recorder:
 
 
 def _split_for(config: StudyConfig, dataset: Dataset) -> Split:
+    from .cloaking.settings import strangers_count  # plain settings, no torch
+
     path = config.out / "split.json"
+    strangers = strangers_count(config.cloak_options.get("target_pool"))
     if path.exists():
         saved = Split.load(path)
-        if saved.rule == config.split and (saved.seed is None or saved.seed == config.seed):
+        if saved.rule == config.split and (saved.seed is None or saved.seed == config.seed) and len(saved.strangers) == strangers:
             return saved
-    split = make_split(dataset, config.split, config.seed)
+    split = make_split(dataset, config.split, config.seed, strangers)
     split.save(path)
     return split
 
 
-def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRow], None] | None = None) -> dict:
+def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRow], None] | None = None,
+              restart: bool = False) -> dict:
     """Run every condition with every recognizer and write the study folder; returns the summary.
+    A folder holding another study is refused (``DifferentStudy``) unless ``restart`` empties it first.
 
     Photos that cannot be used become rows with a reason (or notes, for training photos); the run
     goes on. An error that makes the rest pointless (a recognizer that cannot start, Azure refusing
@@ -128,9 +135,10 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
     options = {"seed": config.seed, **config.cloak_options}  # the seed also picks the photos @K keeps cloaked
     conditions = [parse_condition(spec, **options) for spec in config.conditions]  # bad spellings fail now
     out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(out / "study.json", config.to_json())
     dataset = open_dataset(config.dataset, job)
+    fingerprint = dataset.fingerprint()
+    state = open_study_folder(out, config.to_json(), fingerprint, restart)
+    write_json_atomic(out / "study.json", config.to_json())
     for problem in dataset.problems:
         job.note(f"Unusable photo {problem}")
     distractors = open_distractors(config.distractors, dataset, job) if config.distractors else None  # name clashes fail now
@@ -142,10 +150,13 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
              f"{split.test_photos} test photos (saved in split.json)")
     for person, why in split.left_out.items():
         job.note(f"Person {person} left out: {why}")
+    if split.strangers:
+        job.note(f"Held out of the study as Fawkes targets (strangers to the recognizer): {', '.join(split.strangers)}")
     recorder = _Recorder(out, on_row)
     set_aside: dict[str, dict[str, str]] = {}
     notes: dict[str, list[str]] = {}
     described: dict[str, dict] = {}
+    asked: dict[tuple[str, str], str] = {}  # every pair asked for appears in the summary, judged or not
     gallery: dict[tuple[str, str], int] = {}
     started = time.time()
 
@@ -156,17 +167,36 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
         for note in prepared.notes:
             job.note(f"{prepared.name}: {note}")
         for name in config.recognizers:
+            asked[(prepared.name, name)] = prepared.judged_as(name)
+            saved = state.finished(prepared.name, name)
+            if saved is not None and not _tests_left(prepared, name, split, recorder):
+                # finished in an earlier run (and its rows are all there): what it said is kept, nothing is redone
+                notes[prepared.name].extend(saved["notes"])
+                set_aside[prepared.name].update(saved["set_aside"])
+                described[name] = saved["described"]
+                if saved.get("gallery") is not None:
+                    gallery[(prepared.name, name)] = saved["gallery"]
+                continue
+            noted, aside = len(notes[prepared.name]), dict(set_aside[prepared.name])
             described[name] = _run_pair(prepared, name, config, dataset, split, recorder, set_aside, notes, job,
                                         distractors, gallery)
+            state.record(prepared.name, name, notes[prepared.name][noted:],
+                         {p: why for p, why in set_aside[prepared.name].items() if aside.get(p) != why}, described[name],
+                         gallery.get((prepared.name, name)))
 
-    summary = _judge(config, dataset, split, recorder, set_aside, notes, described, job, distractors)
+    summary = _judge(config, dataset, split, recorder, set_aside, notes, described, job, distractors, asked)
     for entry in summary["conditions"]:  # how many people the test photos were matched against
         entry["gallery"] = gallery.get((entry["name"], entry["recognizer"]))
     summary["finished"] = True
     write_json_atomic(out / "summary.json", summary)
-    _write_manifest(out, config, dataset, split, described, started, conditions, distractors)
+    _write_manifest(out, config, dataset, split, described, started, fingerprint, conditions, distractors)
     _write_histogram(out, recorder.rows, summary)
     return summary
+
+
+def _tests_left(prepared: PreparedCondition, recognizer_name: str, split: Split, recorder: _Recorder) -> bool:
+    return any((prepared.name, recognizer_name, f) not in recorder.done
+               for p in split.people if p in prepared.training for f in split.test[p])
 
 
 def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyConfig, dataset: Dataset, split: Split,
@@ -180,7 +210,7 @@ def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyCo
     ask_for_every_candidate(recognizer, len(people) + len(others))
     gallery = {} if gallery is None else gallery
     gallery[(prepared.name, recognizer_name)] = len(people) + len(others)  # as planned; counted below when run
-    if not tests:
+    if not people:  # with people but no test left (killed before the pair was recorded), enrol again for its notes
         recognizer.close()
         return recognizer.describe()
     stage = f"{prepared.name} · {recognizer_name}"
@@ -237,11 +267,11 @@ def _identify(recognizer, prepared: PreparedCondition, person: str, relative: st
 
 
 def _judge(config: StudyConfig, dataset: Dataset, split: Split, recorder: _Recorder, set_aside: dict, notes: dict,
-           described: dict, job: Job, distractors: Distractors | None = None) -> dict:
+           described: dict, job: Job, distractors: Distractors | None = None, asked: dict | None = None) -> dict:
     """Calibrate each recognizer on the clean enrolment, judge every row at that operating point, summarize."""
     ensure_clean_scores(config, dataset, split, recorder.scores, job, distractors)
     rows, summary, points = evaluate(recorder.rows, set_aside, notes, read_scores(recorder.scores.path), config.fmr,
-                                     own_thresholds(config.recognizer_options))
+                                     own_thresholds(config.recognizer_options), asked)
     recorder.rows = rows
     write_rows_csv(recorder.path, rows)
     for name, point in points.items():
@@ -251,21 +281,32 @@ def _judge(config: StudyConfig, dataset: Dataset, split: Split, recorder: _Recor
 
 
 def _write_manifest(out: Path, config: StudyConfig, dataset: Dataset, split: Split, described: dict, started: float,
-                    conditions: list | None = None, distractors: Distractors | None = None) -> None:
+                    fingerprint: str, conditions: list | None = None, distractors: Distractors | None = None) -> None:
     write_json_atomic(out / "manifest.json", {
         "dataset": {"folder": str(dataset.root), "layout": dataset.layout, "photos": len(dataset.photos),
-                    "fingerprint_sha256": dataset.fingerprint(),
+                    "fingerprint_sha256": fingerprint,
                     "unusable_photos": [str(p) for p in dataset.problems]},
-        "split": {"rule": split.rule, "seed": split.seed, "people": len(split.people), "left_out": split.left_out},
+        "split": {"rule": split.rule, "seed": split.seed, "people": len(split.people), "left_out": split.left_out,
+                  "strangers": split.strangers},
         "conditions": config.conditions,
         "transformations": {c.name: c.record() for c in conditions or [] if hasattr(c, "record")},
         "distractors": distractors.record() if distractors is not None else None,
         "recognizers": described,
         "cloak_options": config.to_json()["cloak_options"],
+        "cloaking": _cloaking_record(config),
         "packages": package_versions(),
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "seconds": round(time.time() - started, 1),
     })
+
+
+def _cloaking_record(config: StudyConfig) -> dict:
+    """Which experiment our cloaking conditions ran: the engine variant and the target pool, in words."""
+    from .cloaking.settings import AS_WRITTEN, STRICT, describe_target_pool
+
+    options = config.cloak_options
+    return {"variant": STRICT if options.get("strict_budget") else AS_WRITTEN,
+            "target_pool": describe_target_pool(options.get("target_pool"))}
 
 
 def _write_histogram(out: Path, rows: list[ResultRow], summary: dict | None = None) -> None:

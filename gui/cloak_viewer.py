@@ -10,8 +10,7 @@ from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QGridLayout, QHBoxLayout, QLabel,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from .errors import show_error
-from .worker import Task
+from .worker import Task, run_task
 
 ZOOM_STEP = 1.25
 
@@ -104,10 +103,7 @@ class CloakViewer(QWidget):
             from core.images import load_rgb
             return load_rgb(original), load_rgb(cloaked), as_enrolled() if as_enrolled else None
 
-        task = Task(load, f"loading {Path(cloaked).name}")
-        task.succeeded.connect(self._show_loaded)
-        task.failed.connect(lambda exc: show_error(self, f"showing {Path(cloaked).name}", exc))
-        return task.start()
+        return run_task(self, load, f"showing {Path(cloaked).name}", success=self._show_loaded)
 
     def _show_loaded(self, loaded: tuple) -> None:
         *pair, enrolled = loaded

@@ -10,9 +10,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from .cloak_viewer import CloakViewer
-from .errors import show_error
+from .errors import log, show_error
 from .what_if import WhatIfPanel
-from .worker import ProgressPanel, Task
+from .worker import ProgressPanel, Task, run_task
 
 VERSIONS = {"0.3": "0.3.1 — targeted (as in the reference study)", "1.0": "1.0 — untargeted"}
 EXTRACTORS = {
@@ -20,7 +20,8 @@ EXTRACTORS = {
     "mobileface": "MobileFaceNet, independent of dlib",
     "faceres": "FaceRes, independent of dlib",
 }
-REPORT_COLUMNS = ["Photo", "Faces", "DSSIM", "PSNR (dB)", "Largest change", "Feature shift", "Seconds", "Note"]
+REPORT_COLUMNS = ["Photo", "Faces", "DSSIM", "PSNR (dB)", "Largest change", "Feature shift", "Seconds", "Made", "Note"]
+STUDY_POOL_WORDS = "targets among the enrolled people (the study's others)"
 
 
 class CloakingTab(QWidget):
@@ -79,9 +80,20 @@ class CloakingTab(QWidget):
         self.per_face.addItem("a target per face", True)
         self.per_face.addItem("one target for the whole run", False)
         self.per_face.setToolTip("0.3.1 only: which other identity each face is pulled towards.")
-        self.pool_label = QLabel("other people of the study")
+        self.pool_label = QLabel(STUDY_POOL_WORDS)
         self.pool_label.setToolTip("Target identities for 0.3.1. The original Fawkes used strangers' photos; "
                                    "by default we use the other people of this study.")
+        self.strangers = QSpinBox()
+        self.strangers.setRange(0, 1000)
+        self.strangers.setSpecialValueText("no strangers")
+        self.strangers.setSuffix(" strangers")
+        self.strangers.setToolTip("Hold this many people of the dataset out of the study (not enrolled, not tested), "
+                                  "chosen with the seed, and draw 0.3.1's targets from them only, as the original "
+                                  "drew strangers to the recognizer.")
+        self.strangers.valueChanged.connect(lambda _: self._set_pool(self.target_pool if not self.strangers.value() else None))
+        self.strict_budget = QCheckBox("Strict budget")
+        self.strict_budget.setToolTip("Keep every written photo within the mode's DSSIM budget. Unticked (the default), "
+                                      "cloaks are written as the original Fawkes wrote them, which go past the budget.")
         pool_button = QPushButton("Choose…")
         pool_button.setToolTip("Any dataset folder to take target identities from.")
         pool_button.clicked.connect(self._choose_pool)
@@ -89,6 +101,7 @@ class CloakingTab(QWidget):
         pool_reset.clicked.connect(lambda: self._set_pool(None))
         pool_row = QHBoxLayout()
         pool_row.addWidget(self.pool_label, 1)
+        pool_row.addWidget(self.strangers)
         pool_row.addWidget(pool_button)
         pool_row.addWidget(pool_reset)
         self.target_pool: Path | None = None
@@ -103,6 +116,7 @@ class CloakingTab(QWidget):
         form.addRow("Device", self.device)
         form.addRow("Targets", self.per_face)
         form.addRow("Target pool", pool_row)
+        form.addRow("Budget", self.strict_budget)
         self.cloak_button = QPushButton("Cloak the training photos")
         self.cloak_button.setToolTip("Cloak this split's training photos now, to look at them here "
                                      "(the study makes its own, with the same settings, in its folder).")
@@ -213,6 +227,7 @@ class CloakingTab(QWidget):
         for name, box in self.extractor_boxes.items():
             box.setChecked(name in chosen)
         self.seed.setValue(int(self.settings.value("cloak/seed", 0)))
+        self.strict_budget.setChecked(str(self.settings.value("cloak/strict_budget", "false")).lower() == "true")
         self.device.setCurrentText(str(self.settings.value("cloak/device", "auto")))
         from core.sample import first_run_conditions  # first launch: clean, real Fawkes min and high, ours
 
@@ -224,6 +239,7 @@ class CloakingTab(QWidget):
         self.settings.setValue("cloak/mode", self.mode.currentText())
         self.settings.setValue("cloak/extractors", ",".join(self.extractors()))
         self.settings.setValue("cloak/seed", self.seed.value())
+        self.settings.setValue("cloak/strict_budget", self.strict_budget.isChecked())
         self.settings.setValue("cloak/custom_steps", self.custom_steps.value())
         self.settings.setValue("cloak/custom_budget", self.custom_budget.value())
         self.settings.setValue("cloak/custom_rate", self.custom_rate.value())
@@ -260,10 +276,12 @@ class CloakingTab(QWidget):
             from core.cloaking.estimate import describe_run
             return describe_run(version, mode, custom, extractors, device, photos, data_dir, measure, job)
 
-        task = Task(describe, "describing the mode")
-        task.succeeded.connect(lambda text: self._described(ticket, text))
-        task.failed.connect(lambda exc: self._described(ticket, f"(No description: {exc})"))
-        task.start()
+        run_task(self, describe, "describing the mode", success=lambda text: self._described(ticket, text),
+                 failure=lambda exc: self._not_described(ticket, exc))
+
+    def _not_described(self, ticket: int, exc: BaseException) -> None:
+        log.warning("No description of the mode: %s", exc)
+        self._described(ticket, f"(No description: {exc})")
 
     def _described(self, ticket: int, text: str) -> None:
         if ticket == self._descriptions:  # not stale
@@ -279,15 +297,27 @@ class CloakingTab(QWidget):
 
     def _set_pool(self, folder: Path | None) -> None:
         self.target_pool = folder
-        self.pool_label.setText(str(folder) if folder else "other people of the study")
+        if folder is not None:
+            self.strangers.blockSignals(True)
+            self.strangers.setValue(0)
+            self.strangers.blockSignals(False)
+        strangers = self.strangers.value()
+        self.pool_label.setText(str(folder) if folder else (f"targets among {strangers} strangers held out of the study"
+                                                            if strangers else STUDY_POOL_WORDS))
+
+    def target_pool_option(self) -> str | None:
+        """``CloakSettings.target_pool``: a folder, ``strangers:N`` or None (the study's people)."""
+        if self.strangers.value():
+            return f"strangers:{self.strangers.value()}"
+        return str(self.target_pool) if self.target_pool is not None else None
 
     def cloak_settings(self) -> dict:
         """``CloakSettings`` fields; the class is made in the worker, which imports the engine (and torch)."""
         return dict(version=self.version.currentData(), mode=self.mode.currentText(),
                     extractors=tuple(self.extractors() or ["dlib"]), seed=self.seed.value(),
-                    device=self.device.currentText(), target_pool=self.target_pool,
+                    device=self.device.currentText(), target_pool=self.target_pool_option(),
                     target_per_face=bool(self.per_face.currentData()), custom=self.custom(),
-                    cache_dir=self.cache_dir())
+                    cache_dir=self.cache_dir(), strict_budget=self.strict_budget.isChecked())
 
     def cache_dir(self) -> Path:
         """One cache for this tab and the study, so a study reuses the cloaks made here."""
@@ -302,11 +332,11 @@ class CloakingTab(QWidget):
         """What the study's cloaking conditions need besides their name."""
         options = {"extractors": self.extractors() or ["dlib"], "seed": self.seed.value(),
                    "device": self.device.currentText(), "target_per_face": bool(self.per_face.currentData()),
-                   "cache_dir": str(self.cache_dir())}
+                   "cache_dir": str(self.cache_dir()), "strict_budget": self.strict_budget.isChecked()}
         if self.custom() is not None:
             options["custom"] = self.custom()
-        if self.target_pool is not None:
-            options["target_pool"] = str(self.target_pool)
+        if self.target_pool_option() is not None:
+            options["target_pool"] = self.target_pool_option()
         if self.external_command.text().strip():
             options["external_command"] = self.external_command.text().strip()
         return options
@@ -396,10 +426,21 @@ class CloakingTab(QWidget):
         settings = self.cloak_settings()
         photos = [dataset.root / f for files in split.train.values() for f in files]
         person_of = {dataset.root / f: person for person, files in split.train.items() for f in files}
-        # 0.3.1 targets: the other people of the dataset (as the study chooses them) unless a pool folder is set
+        # 0.3.1 targets: the other people of the dataset (as the study chooses them), the strangers held out, or a pool folder
         pool = {person: [p.path for p in ps] for person, ps in dataset.people().items()}
-        out_dir = (self.window.data_dir / "cloaks" / dataset.root.name /
-                   f"{settings['version']}-{settings['mode']}-{'+'.join(settings['extractors'])}-seed{settings['seed']}")
+        if self.strangers.value():
+            from core.split import choose_strangers
+
+            try:
+                strangers = choose_strangers(sorted(split.train), self.strangers.value(), self.seed.value())
+            except ValueError as exc:
+                show_error(self, "cloaking", exc)
+                return None
+            pool = {person: pool[person] for person in strangers}
+            photos = [p for p in photos if person_of[p] not in strangers]
+        name = (f"{settings['version']}-{settings['mode']}-{'+'.join(settings['extractors'])}-seed{settings['seed']}"
+                + ("-strict" if settings["strict_budget"] else "") + (f"-strangers{self.strangers.value()}" if self.strangers.value() else ""))
+        out_dir = self.window.data_dir / "cloaks" / dataset.root.name / name
         started = time.monotonic()
         data_dir = self.window.data_dir
 
@@ -413,12 +454,9 @@ class CloakingTab(QWidget):
             cloaked = sum(1 for r in reports if r.output)
             return f"{cloaked} of {len(reports)} photos cloaked in {time.monotonic() - started:.0f} s."
 
-        task = Task(cloak, f"cloaking {len(photos)} training photos ({settings['version']} {settings['mode']})")
-        self.progress.watch(task)  # first: the panel's "Done." comes before the summary below
-        task.succeeded.connect(lambda reports: self._show_reports(reports, summary(reports)))
-        task.failed.connect(lambda exc: show_error(self, "cloaking the training photos", exc))
         self.save_settings()
-        return task.start()
+        return run_task(self, cloak, f"cloaking {len(photos)} training photos ({settings['version']} {settings['mode']})",
+                        success=lambda reports: self._show_reports(reports, summary(reports)), panel=self.progress)
 
     def look_at_imported(self) -> Task | None:
         """Measure the selected imported folder's cloaks against their originals and list them for the viewer."""
@@ -439,26 +477,33 @@ class CloakingTab(QWidget):
             from core.cloaking.compare import compare_imported
             return compare_imported(folder, dataset, split, job)
 
-        def summary(reports: list) -> str:
-            if not reports:
-                return f"No photo in {folder} is a cloak of a training photo of this split (names must match)."
-            unusable = sum(1 for r in reports if not r.output)
-            return f"{len(reports)} imported cloaks from {folder.name}" + (f"; {unusable} could not be compared." if unusable else ".")
+        unpaired: list[str] = []  # cloaks that could belong to several photos, named (core.pairing)
 
-        task = Task(measure, f"measuring the cloaks in {folder.name}")
-        self.progress.watch(task)
-        task.succeeded.connect(lambda reports: self._show_reports(reports, summary(reports)))
-        task.failed.connect(lambda exc: show_error(self, "measuring the imported cloaks", exc))
-        return task.start()
+        def summary(reports: list) -> str:
+            left = (f" Not used: {unpaired[0]}" + (f" (and {len(unpaired) - 1} more, see the log)" if len(unpaired) > 1 else "")
+                    if unpaired else "")
+            if not reports:
+                return f"No photo in {folder} is a cloak of a training photo of this split (names must match).{left}"
+            unusable = sum(1 for r in reports if not r.output)
+            return (f"{len(reports)} imported cloaks from {folder.name}" + (f"; {unusable} could not be compared." if unusable else ".")
+                    + left)
+
+        def unpaired_note(text: str) -> None:
+            unpaired.append(text)
+            log.info("Imported cloaks in %s: %s", folder, text)
+
+        return run_task(self, measure, f"measuring the cloaks in {folder.name}", panel=self.progress, note=unpaired_note,
+                        success=lambda reports: self._show_reports(reports, summary(reports)))
 
     def _show_reports(self, reports: list, summary: str) -> None:
         self.reports = list(reports)
         self.table.setRowCount(len(self.reports))
         for row, report in enumerate(self.reports):
             shift = ", ".join(f"{name} {value:.3f}" for name, value in (report.feature_shift or {}).items())
-            cells = [Path(report.source).name, str(report.faces), _num(report.dssim, 4), _num(report.psnr, 1),
-                     _num(report.max_change, 0), shift, _num(report.seconds, 1),
-                     report.problem or ("reused from the cache" if report.cached else "")]
+            cells = [self._photo_name(report.source), str(report.faces), _num(report.dssim, 4), _num(report.psnr, 1),
+                     _num(report.max_change, 0), shift, _num(report.seconds, 1), report.variant or "another tool",
+                     report.problem or "; ".join(x for x in (report.note, "reused from the cache" if report.cached else "",
+                                                             f"DSSIM on the {report.view}" if report.view else "") if x)]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if column in (1, 2, 3, 4, 6):
@@ -467,6 +512,12 @@ class CloakingTab(QWidget):
         self.progress.label.setText(summary)
         if self.reports:
             self.table.selectRow(0)
+
+    def _photo_name(self, photo) -> str:
+        """The photo's path in the dataset: two people may both have a 1.jpg."""
+        root = self.window.dataset.root if self.window.dataset is not None else None
+        photo = Path(photo)
+        return photo.relative_to(root).as_posix() if root is not None and photo.is_relative_to(root) else photo.name
 
     def _view(self, row: int) -> None:
         if not 0 <= row < len(self.reports):

@@ -9,14 +9,14 @@ from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget
 
-from .app import APP_NAME, REPO, SAMPLE
+from .names import APP_NAME, REPO, SAMPLE
 from .cloaking_tab import CloakingTab
 from .dataset_tab import DatasetTab
 from .errors import log, show_error
 from .recognition_tab import RecognitionTab
 from .results_tab import ResultsTab
 from .thumbnails import ThumbnailCache
-from .worker import Task
+from .worker import Task, run_task
 
 
 WARM_UP_AFTER_MS = 300
@@ -73,7 +73,7 @@ class MainWindow(QMainWindow):
         """Load the heavy libraries in the background once the window is up, so no click waits for them."""
         self.cloaking_tab.describe_mode()
         self.recognition_tab.show_keyring_state()
-        self.warm_up = Task(load_libraries, "loading the libraries").start()
+        self.warm_up = run_task(self, load_libraries, "loading the libraries")
 
     # ---- menus -------------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -281,11 +281,9 @@ class MainWindow(QMainWindow):
             from core.report import make_report
             return make_report(source, path)
 
-        task = Task(report, f"writing the report {path.name}")
-        task.succeeded.connect(lambda written: self.statusBar().showMessage(f"Report saved to {written}."))
-        task.failed.connect(lambda exc: show_error(self, f"writing the report {path.name}", exc, "Choose a folder you can write to."))
         self.settings.setValue("dirs/report", str(path.parent))
-        return task.start()
+        return run_task(self, report, f"writing the report {path.name}", advice="Choose a folder you can write to.",
+                        success=lambda written: self.statusBar().showMessage(f"Report saved to {written}."))
 
     # ---- help and housekeeping ---------------------------------------------------------------------
     def show_about(self) -> None:

@@ -6,8 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QListWidget, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from .errors import show_error
-from .worker import Task
+from .worker import Task, run_task
 
 RECOGNIZERS = {
     "dlib": "dlib's ResNet face descriptor, on this computer (what most open-source face tools use).",
@@ -194,9 +193,8 @@ class RecognitionTab(QWidget):
         """Asking the keyring can take a moment (it may start a D-Bus session): off the GUI thread."""
         from core.credentials import keyring_available, load_key
 
-        task = Task(lambda job: (*keyring_available(), load_key() is not None), "looking for the keyring")
-        task.succeeded.connect(lambda state: self._keyring_state(*state))
-        task.start()
+        run_task(self, lambda job: (*keyring_available(), load_key() is not None), "looking for the keyring",
+                 success=lambda state: self._keyring_state(*state))
 
     def _keyring_state(self, available: bool, where: str, saved: bool) -> None:
         saved_words = " A key is saved." if saved else " No key is saved yet."
@@ -236,10 +234,8 @@ class RecognitionTab(QWidget):
         if credentials is None:
             return None
         self.answer.setText("Asking Azure…")
-        task = Task(lambda job: test_connection(*credentials), "testing the Azure connection")
-        task.succeeded.connect(lambda result: self.answer.setText(("✔ " if result[0] else "✘ ") + result[1]))
-        task.failed.connect(lambda exc: show_error(self, "testing the Azure connection", exc))
-        return task.start()
+        return run_task(self, lambda job: test_connection(*credentials), "testing the Azure connection",
+                        success=lambda result: self.answer.setText(("✔ " if result[0] else "✘ ") + result[1]))
 
     def find_leftovers(self) -> Task | None:
         from core.recognizers.azure import leftover_groups
@@ -247,10 +243,8 @@ class RecognitionTab(QWidget):
         credentials = self._credentials()
         if credentials is None:
             return None
-        task = Task(lambda job: leftover_groups(*credentials, job), "listing leftover Azure groups")
-        task.succeeded.connect(self._show_leftovers)
-        task.failed.connect(lambda exc: show_error(self, "listing leftover Azure groups", exc))
-        return task.start()
+        return run_task(self, lambda job: leftover_groups(*credentials, job), "listing leftover Azure groups",
+                        success=self._show_leftovers)
 
     def _show_leftovers(self, groups: list) -> None:
         self.leftovers.clear()
@@ -267,7 +261,5 @@ class RecognitionTab(QWidget):
         if item is None or credentials is None:
             return None
         group_id = item.text()
-        task = Task(lambda job: delete_group(*credentials, group_id, job), f"deleting {group_id}")
-        task.succeeded.connect(lambda _: self.leftovers.takeItem(self.leftovers.row(item)))
-        task.failed.connect(lambda exc: show_error(self, f"deleting the Azure group {group_id}", exc))
-        return task.start()
+        return run_task(self, lambda job: delete_group(*credentials, group_id, job), f"deleting the Azure group {group_id}",
+                        success=lambda _: self.leftovers.takeItem(self.leftovers.row(item)))

@@ -6,13 +6,13 @@ import io
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, QSortFilterProxyModel, Qt, QTimer
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter,
-                               QTableView, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
+                               QMessageBox, QPushButton, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from .errors import show_error
 from .headline_panel import HeadlinePanel
 from .summary_table import SummaryTable
-from .worker import ProgressPanel, Task
+from .worker import ProgressPanel, Task, run_task
 
 COLUMNS = ["Photo", "Person", "Predicted", "Outcome", "Confidence", "Condition", "Recognizer", "Judged", "File"]
 FIELDS = [None, "person", "predicted", "outcome", "confidence", "condition", "recognizer", "judged", "file"]
@@ -245,7 +245,7 @@ class ResultsTab(QWidget):
         return self.model.rows
 
     # ---- running ---------------------------------------------------------------------------------
-    def run(self, config, resume_rows: list | None = None) -> Task | None:
+    def run(self, config, resume_rows: list | None = None, restart: bool = False) -> Task | None:
         if self.progress.busy:
             self.window.statusBar().showMessage("A study is already running: wait for it, or cancel it first.")
             return None
@@ -259,16 +259,11 @@ class ResultsTab(QWidget):
 
         def study(job):  # runs in the worker; each finished row comes to the window as it is written
             from core.repeats import run_repeated
-            return run_repeated(config, job, on_row=task.publish)
+            return run_repeated(config, job, on_row=job.publish, restart=restart)
 
-        task = Task(study, "running the study")
-        task.partial.connect(self._row_arrived)
-        task.succeeded.connect(self._finished)
-        task.cancelled.connect(lambda: self._stopped("Cancelled"))
-        task.failed.connect(self._failed)
-        self.progress.watch(task)
         self.window.settings.setValue("study/last", str(self.study_dir))
-        return task.start()
+        return run_task(self, study, "running the study", partial=self._row_arrived, success=self._finished,
+                        cancelled=lambda: self._stopped("Cancelled"), failure=self._failed, panel=self.progress)
 
     def resume(self) -> None:
         if self.config is not None:
@@ -295,7 +290,12 @@ class ResultsTab(QWidget):
         self.study_label.setText(f"{why}: {len(self.rows)} results kept in {self.study_dir}")
 
     def _failed(self, exc: BaseException) -> None:
+        from core.study_folder import DifferentStudy
+
         self._stopped("Stopped by an error")
+        if isinstance(exc, DifferentStudy):
+            self.different_study_dialog = ask_about_other_study(self, exc, self.config)
+            return
         show_error(self, "running the study", exc, "The results finished so far are kept; fix the cause, then "
                    "press Finish the interrupted study.")
 
@@ -422,3 +422,27 @@ class ResultsTab(QWidget):
 
     def save_settings(self) -> None:
         pass  # the study folder is remembered when a study starts
+
+
+def ask_about_other_study(tab: ResultsTab, exc, config) -> QMessageBox:
+    """The folder holds another study: run in another folder, or start this one afresh; never mix the two."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Fawkes Tracker", f"The folder {exc.folder.name} holds a different study.",
+                      QMessageBox.StandardButton.Cancel, tab)
+    box.setObjectName("differentStudyDialog")
+    box.setInformativeText("What differs: " + "; ".join(exc.differences) + ".\n\nRun this study in another folder, "
+                           "or start this folder afresh (the results already in it are deleted).")
+    other = box.addButton("Another folder…", QMessageBox.ButtonRole.AcceptRole)
+    afresh = box.addButton("Start afresh", QMessageBox.ButtonRole.DestructiveRole)
+
+    def chosen(button) -> None:
+        if button is afresh:
+            tab.run(config, restart=True)
+        elif button is other:
+            folder = QFileDialog.getExistingDirectory(tab, "Choose an empty folder for the study", str(exc.folder.parent))
+            if folder:
+                config.out = Path(folder)
+                tab.run(config)
+
+    box.buttonClicked.connect(chosen)
+    box.open()
+    return box

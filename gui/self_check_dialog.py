@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
 
 from .errors import show_error
 from .what_if import PRESETS
-from .worker import ProgressPanel, Task, format_seconds
+from .worker import ProgressPanel, Task, format_seconds, run_task
 
 VERDICT_COLOURS = {"protected": "#d9f2d9", "partly protected": "#fdf1c7", "not protected": "#f8d7d7", "no answer": "#e6e6e6"}
 VERSIONS = {"0.3": "Fawkes 0.3.1 (pulls your face towards someone else's; as in the reference study)",
@@ -211,11 +211,7 @@ class SelfCheckDialog(QDialog):
             from core.self_check import find_my_photos
             return find_my_photos(folder, job)
 
-        task = Task(look, f"looking at the photos in {folder.name}")
-        task.succeeded.connect(self._photos_found)
-        task.failed.connect(lambda exc: show_error(self, f"looking at the photos in {folder}", exc))
-        self.progress.watch(task)
-        return task.start()
+        return run_task(self, look, f"looking at the photos in {folder}", success=self._photos_found, panel=self.progress)
 
     def _photos_found(self, mine) -> None:
         from core.self_check import MIN_PHOTOS, TWO_TESTS_FROM
@@ -309,18 +305,18 @@ class SelfCheckDialog(QDialog):
         if self.mine is None or self.crowd is None or not self.mode.currentText():
             self.time_label.setText("Choose your photos to see how long it takes on this computer.")
             return
-        config, photos = self.config(), len(self.mine.usable)
+        config, photos, data_dir = self.config(), len(self.mine.usable), self.window.data_dir
 
         def estimate(job):  # the engine imports torch: off the GUI thread
             from core.datasets import open_dataset
             from core.self_check import estimate_seconds
-            return estimate_seconds(photos, len(open_dataset(config.crowd, check_images=False).photos), config)
+            return estimate_seconds(photos, len(open_dataset(config.crowd, check_images=False).photos), config,
+                                    data_dir, job)
 
-        task = Task(estimate, "working out how long it takes")
-        task.succeeded.connect(lambda s: self.time_label.setText(f"{_mode_words(config)} About {format_seconds(s)} on this "
-                                                                 f"computer for your {photos} photos."))
-        task.failed.connect(lambda exc: self.time_label.setText(f"(No estimate: {exc})"))
-        task.start()
+        run_task(self, estimate, "working out how long it takes",
+                 success=lambda s: self.time_label.setText(f"{_mode_words(config)} About {format_seconds(s)} on this "
+                                                           f"computer for your {photos} photos."),
+                 failure=lambda exc: self.time_label.setText(f"(No estimate: {exc})"))
 
     # ---- running -----------------------------------------------------------------------------------
     def run(self) -> Task | None:
@@ -350,13 +346,10 @@ class SelfCheckDialog(QDialog):
             from core.self_check import run_self_check
             return run_self_check(config, job, mine)
 
-        task = Task(check, "checking your photos")
-        self.progress.watch(task)
-        task.succeeded.connect(self.show_answer)
-        task.failed.connect(lambda exc: show_error(self, "checking your photos", exc))
+        task = run_task(self, check, "checking your photos", success=self.show_answer, panel=self.progress)
         self.run_button.setEnabled(False)
         task.ended.connect(lambda: self.run_button.setEnabled(True))
-        return task.start()
+        return task
 
     def _clear_answer(self) -> None:
         for card in self.cards:
@@ -392,12 +385,9 @@ class SelfCheckDialog(QDialog):
             from core.self_check import save_cloaked_photos
             return save_cloaked_photos(check, folder, fmt, quality)
 
-        task = Task(save, f"saving your cloaked photos to {folder.name}")
-        self.progress.watch(task)
-        task.succeeded.connect(lambda written: self.progress.label.setText(f"{len(written)} cloaked photos saved in {folder}."))
-        task.failed.connect(lambda exc: show_error(self, f"saving your cloaked photos to {folder}", exc,
-                                                   "Choose a folder you can write to."))
-        return task.start()
+        return run_task(self, save, f"saving your cloaked photos to {folder}", panel=self.progress,
+                        success=lambda written: self.progress.label.setText(f"{len(written)} cloaked photos saved in {folder}."),
+                        advice="Choose a folder you can write to.")
 
     def closeEvent(self, event) -> None:
         if self.progress.busy:

@@ -27,7 +27,9 @@ def summary_cells(e: dict) -> list[str]:
         threshold = f"own confidence {op['threshold']:g} (not calibrated)"
     versus = e.get("versus_clean")
     spread = (e.get("repeat_spread") or {}).get("protection_rate")
-    protected = percent_with_interval(e["protection_rate"], op.get("ci95"))
+    if not e["people"]:  # asked for, but nobody could be judged: say why instead of a rate
+        set_aside = e.get("nobody_judged") or "nobody could be judged"
+    protected = "–" if e.get("protection_rate") is None else percent_with_interval(e["protection_rate"], op.get("ci95"))
     if spread:
         protected += f"; {len(e['repeats'])} runs: {spread['min']:.0%}–{spread['max']:.0%}"
     gallery = f" (gallery {e['gallery']})" if e.get("gallery") not in (None, e["people"]) else ""  # distractors

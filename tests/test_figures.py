@@ -57,3 +57,34 @@ def test_curve_figure_draws_one_line_per_entry_on_a_log_axis():
     assert ax.get_xscale() == "log"
     assert [list(line.get_ydata()) for line in ax.lines[:2]] == [[2, 3, 3], [0, 1, 2]]
     assert list(ax.lines[2].get_xdata()) == [0.01, 0.01]  # the operating point
+
+
+def _labelled(condition, recognizer, judged, person, confidence, outcome):
+    return ResultRow(condition, recognizer, judged, person, f"{person}-6m.jpg", person if outcome == "identified" else "",
+                     confidence, None, outcome)
+
+
+TWO_RECOGNIZERS = [
+    _labelled("none", "dlib", "clean", "01", 0.91, "identified"), _labelled("none", "dlib", "clean", "02", 0.74, "identified"),
+    _labelled("none", "mobileface", "clean", "01", 0.66, "identified"), _labelled("none", "mobileface", "clean", "02", 0.58, "identified"),
+    _labelled("fawkes:0.3:min", "dlib", "white-box", "01", 0.21, "below threshold"),
+    _labelled("fawkes:0.3:min", "dlib", "white-box", "02", 0.35, "below threshold"),
+    _labelled("fawkes:0.3:min", "mobileface", "black-box", "01", 0.64, "identified"),
+    _labelled("fawkes:0.3:min", "mobileface", "black-box", "02", None, "no face found"),
+]
+
+
+def test_two_recognizers_with_white_box_and_black_box_labels():
+    fig = confidence_histogram(TWO_RECOGNIZERS)
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels == ["none · dlib: 2/2 identified", "none · mobileface: 2/2 identified",
+                      "fawkes:0.3:min · dlib: 0/2 identified", "fawkes:0.3:min · mobileface: 1/2 identified"]
+    summary = summarize(TWO_RECOGNIZERS)
+    assert [(e["name"], e["recognizer"], e["judged"], e["reidentified"]) for e in summary["conditions"]] == [
+        ("none", "dlib", "clean", 2), ("none", "mobileface", "clean", 2),
+        ("fawkes:0.3:min", "dlib", "white-box", 0), ("fawkes:0.3:min", "mobileface", "black-box", 1)]
+    ax = transfer_matrix(summary).axes[0]
+    cells = {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text() for t in ax.texts}
+    assert cells == {(0, 0): "2/2\nclean", (0, 1): "2/2\nclean", (1, 0): "0/2\nwhite-box", (1, 1): "1/2\nblack-box"}
+    colours = ax.images[0].get_array()
+    assert colours[1, 0] == 1.0 and colours[1, 1] == 0.5 and colours[0, 0] == 0.0  # protection rates

@@ -4,10 +4,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..console import ProgressPrinter
 from ..images import IMAGE_SUFFIXES
 from ..jobs import Job
+from ..split import choose_strangers
 from .engine import EXTRACTORS, REPORT_NAME, CloakSettings, cloak_photos
 from .modes import get_mode, normalise_version
+from .settings import parse_target_pool
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,7 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--extractor", default="dlib", help=f"networks to cloak against, comma-separated: {', '.join(EXTRACTORS)}")
     parser.add_argument("--seed", type=int, default=0, help="seed for target choice and the starting point")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="auto uses CUDA when present")
-    parser.add_argument("--target-pool", type=Path, help="0.3: a dataset folder of other people (default: the other people in --input)")
+    parser.add_argument("--target-pool", help="0.3: study (default: the other people in --input), strangers:N (N people of "
+                        "--input, chosen with the seed, held out as targets and not cloaked) or a dataset folder of other people")
+    parser.add_argument("--strict-budget", action="store_true", help="keep every written photo within the DSSIM budget "
+                        "(default: write cloaks as the original Fawkes did, which go past it)")
     parser.add_argument("--batch-size", type=int, default=8, help="faces optimised together")
 
 
@@ -44,8 +50,6 @@ def _people(folder: Path) -> tuple[dict[str, list[Path]], dict[Path, str]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..cli import ProgressPrinter
-
     if not args.input.is_dir():
         raise NotADirectoryError(f"The input folder {args.input} does not exist.")
     version = normalise_version(args.version)
@@ -58,11 +62,19 @@ def run(args: argparse.Namespace) -> int:
     if not photos:
         raise ValueError(f"No photos were found in {args.input}.")
     people, person_of = _people(args.input)
-    if version == "0.3" and args.target_pool is None and not people:
+    kind, detail = parse_target_pool(args.target_pool)
+    if version == "0.3" and kind != "folder" and not people:
         raise ValueError("Fawkes 0.3.1 moves faces towards another identity: name a folder of other people's photos with --target-pool DIR.")
+    pool = people
+    if kind == "strangers":  # held out: their photos are targets only
+        strangers = choose_strangers(list(people), detail, args.seed)
+        pool = {p: people[p] for p in strangers}
+        photos = [p for p in photos if person_of.get(p) not in strangers]
+        print(f"Held out as targets (not cloaked): {', '.join(strangers)}")
     settings = CloakSettings(version=version, mode=mode.name, extractors=extractors, seed=args.seed, device=args.device,
-                             target_pool=args.target_pool, custom=custom or None, batch_size=max(1, args.batch_size))
-    reports = cloak_photos(photos, args.output, settings, Job(ProgressPrinter()), pool=people or None, person_of=person_of or None)
+                             target_pool=detail if kind == "folder" else args.target_pool, custom=custom or None,
+                             batch_size=max(1, args.batch_size), strict_budget=args.strict_budget)
+    reports = cloak_photos(photos, args.output, settings, Job(ProgressPrinter()), pool=pool or None, person_of=person_of or None)
     failed = [r for r in reports if r.problem]
     for r in reports:
         if r.problem:
@@ -71,5 +83,6 @@ def run(args: argparse.Namespace) -> int:
             shift = ", ".join(f"{k} {v:.3f}" for k, v in r.feature_shift.items())
             print(f"{r.source.name}: {r.faces} face(s), DSSIM {r.dssim:.4f}, PSNR {r.psnr:.1f} dB, largest change {r.max_change}, "
                   f"feature shift {shift}, {r.seconds:.1f} s{' (reused)' if r.cached else ''}")
-    print(f"{len(reports) - len(failed)} of {len(reports)} photos cloaked into {args.output} (see {REPORT_NAME}).")
+    print(f"{len(reports) - len(failed)} of {len(reports)} photos cloaked into {args.output} (see {REPORT_NAME}); "
+          f"written {settings.variant}" + (f", {settings.pool_label}" if version == "0.3" else "") + ".")
     return 1 if failed and len(failed) == len(reports) else 0

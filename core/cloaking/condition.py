@@ -13,15 +13,17 @@ import json
 import re
 from pathlib import Path
 
-from ..conditions import Condition, PreparedCondition, match_cloaks, original_stem
 from ..jobs import NO_JOB, Job
+from ..pairing import match_cloaks
+from ..prepared import Condition, PreparedCondition
 from .engine import EXTRACTORS, CloakSettings, cloak_photos
 from .external import ORIGINAL_MODES, command_words, run_original
 from .modes import get_mode, normalise_version
+from .settings import STUDY_POOL_LABEL, parse_target_pool
 
 CLOAKS_FOLDER = "cloaks"
-DEFAULT_POOL_NOTE = ("Target identities were chosen among the other people of this study; the original Fawkes "
-                     "used strangers from public celebrity datasets.")
+DEFAULT_POOL_NOTE = (f"Fawkes 0.3.1 {STUDY_POOL_LABEL}: target identities were chosen among the other people of this study; "
+                     "the original Fawkes used strangers from public celebrity datasets (--target-pool strangers:N).")
 
 
 def _extractor_names(value) -> tuple[str, ...]:
@@ -36,7 +38,8 @@ def _extractor_names(value) -> tuple[str, ...]:
 
 def cloaking_condition(spec: str, **options) -> Condition:
     """``fawkes:0.3:min``, ``fawkes:1.0:high``, ... or ``external:MODE``. Options: extractors, seed,
-    device, target_pool, target_per_face, custom, batch_size, cache_dir (ours); external_command (the original)."""
+    device, target_pool (study, strangers:N or a folder), target_per_face, custom, batch_size, cache_dir,
+    strict_budget (ours); external_command (the original)."""
     parts = spec.split(":")
     if parts[0] == "fawkes" and len(parts) == 3:
         version, mode = normalise_version(parts[1]), parts[2]
@@ -46,11 +49,12 @@ def cloaking_condition(spec: str, **options) -> Condition:
             extractors=_extractor_names(options.get("extractors")),
             seed=int(options.get("seed") or 0),
             device=options.get("device") or "auto",
-            target_pool=Path(options["target_pool"]) if options.get("target_pool") else None,
+            target_pool=_target_pool(options.get("target_pool")),
             target_per_face=bool(options.get("target_per_face", True)),
             custom=options.get("custom"),
             batch_size=int(options.get("batch_size") or 8),
             cache_dir=Path(options["cache_dir"]) if options.get("cache_dir") else None,
+            strict_budget=bool(options.get("strict_budget", False)),
         )
         get_mode(settings.version, settings.mode, settings.custom)  # a bad mode fails now, not mid-study
         return FawkesCondition(spec, settings)
@@ -61,11 +65,23 @@ def cloaking_condition(spec: str, **options) -> Condition:
     raise ValueError(f"Cannot read the condition '{spec}': write fawkes:0.3:MODE, fawkes:1.0:MODE or external:MODE.")
 
 
+def _target_pool(value) -> Path | str | None:
+    kind, detail = parse_target_pool(value)  # a bad spelling fails now, not mid-study
+    return None if kind == "study" else (detail if kind == "folder" else str(value))
+
+
 def folder_name(spec: str, settings: CloakSettings | None = None) -> str:
     """A safe folder name for the condition's cloaks; it changes with anything that changes them."""
     name = re.sub(r"[^A-Za-z0-9.]+", "-", spec).strip("-")
     if settings is not None:
         name += f"-{'+'.join(settings.extractors)}-seed{settings.seed}"
+        if settings.strict_budget:
+            name += "-strict"
+        kind, detail = parse_target_pool(settings.target_pool)
+        if kind == "strangers":
+            name += f"-strangers{detail}"
+        elif kind == "folder":
+            name += "-pool-" + hashlib.sha256(str(detail).encode()).hexdigest()[:8]
         if settings.custom:
             name += "-" + hashlib.sha256(json.dumps(settings.custom, sort_keys=True).encode()).hexdigest()[:8]
     return name
@@ -81,6 +97,18 @@ def _training_photos(dataset, split) -> tuple[list[Path], dict[Path, str]]:
     return photos, person_of
 
 
+def _pool(dataset, split, settings: CloakSettings) -> dict[str, list[Path]]:
+    """0.3.1's target identities: the strangers the split held out, or every person of the dataset."""
+    people = {person: [p.path for p in ps] for person, ps in dataset.people().items()}
+    kind, count = parse_target_pool(settings.target_pool)
+    if kind != "strangers":
+        return people
+    if len(split.strangers) != count:
+        raise ValueError(f"The target pool strangers:{count} needs a split that holds {count} people out of the study "
+                         f"(this one holds {len(split.strangers)}).")
+    return {person: people[person] for person in split.strangers}
+
+
 class FawkesCondition(Condition):
     def __init__(self, spec: str, settings: CloakSettings):
         self.name, self.settings = spec, settings
@@ -89,7 +117,7 @@ class FawkesCondition(Condition):
         photos, person_of = _training_photos(dataset, split)
         cloaks = Path(out_dir) / CLOAKS_FOLDER
         settings = self.settings
-        pool = {person: [p.path for p in ps] for person, ps in dataset.people().items()}
+        pool = _pool(dataset, split, settings)
         reports = cloak_photos(photos, cloaks / folder_name(self.name, settings), settings, job, pool=pool, person_of=person_of)
 
         training: dict[str, list[Path]] = {}
@@ -111,11 +139,14 @@ class FawkesCondition(Condition):
                 f"{len(done)} photos cloaked against {', '.join(self.settings.extractors)} (seed {self.settings.seed}); "
                 f"largest DSSIM {max(r.dssim for r in done):.4f}, largest pixel change {max(r.max_change for r in done)}, "
                 "mean feature shift " + ", ".join(f"{k} {v:.3f}" for k, v in shifts.items())
-                + (f"; {sum(r.cached for r in done)} reused from earlier runs" if any(r.cached for r in done) else "")
             )
-        if self.settings.version == "0.3" and self.settings.target_pool is None:
-            notes.append(DEFAULT_POOL_NOTE)
-        return PreparedCondition(self.name, training, set_aside, notes, list(self.settings.extractors))
+        if any(r.cached for r in done):  # for the log only: the summary must not depend on what an earlier run left
+            job.note(f"{self.name}: {sum(r.cached for r in done)} cloaks reused from earlier runs")
+        if self.settings.version == "0.3":
+            notes.append(DEFAULT_POOL_NOTE if self.settings.target_pool is None else f"Fawkes 0.3.1 {self.settings.pool_label}.")
+        notes.append(f"Cloaks written {self.settings.variant}.")
+        originals = {r.output: dataset.relative(r.source) for r in done}
+        return PreparedCondition(self.name, training, set_aside, notes, list(self.settings.extractors), originals)
 
 
 class ExternalCondition(Condition):
@@ -125,14 +156,15 @@ class ExternalCondition(Condition):
     def prepare(self, dataset, split, out_dir: Path, job: Job = NO_JOB) -> PreparedCondition:
         photos, _ = _training_photos(dataset, split)
         folder = Path(out_dir) / CLOAKS_FOLDER / folder_name(self.name)
-        existing = sorted(folder.glob("*_cloaked.*")) if folder.is_dir() else []
+        existing = sorted(folder.rglob("*_cloaked.*")) if folder.is_dir() else []
         notes = []
-        if existing and {p.stem for p in photos} <= {original_stem(f) for f in existing}:
-            files = existing  # an earlier run of this study already has them all
-            notes.append(f"Reused the original program's cloaks already in {folder}.")
+        reused = match_cloaks(self.name, existing, dataset, split, extractors=None, folder=folder) if existing else None
+        if reused is not None and not reused.set_aside:
+            prepared = reused  # an earlier run of this study already has them all
+            job.note(f"{self.name}: reused the original program's cloaks already in {folder}")
         else:
             command_words(self.command)
-            files = run_original(self.command, photos, self.mode, folder, job)
-        prepared = match_cloaks(self.name, files, dataset, split, extractors=None)
+            files = run_original(self.command, photos, self.mode, folder, job, root=dataset.root)
+            prepared = match_cloaks(self.name, files, dataset, split, extractors=None, folder=folder)
         prepared.notes[:0] = notes + ["Cloaked by the original Fawkes program; the networks it used are its own, so every result is black-box."]
         return prepared

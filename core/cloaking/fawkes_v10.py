@@ -1,7 +1,7 @@
 """Fawkes 1.0: push each face's features away from its own, within a DSSIM budget and a ±15 box.
 
 With L2-normalised extractors f̂ₖ: F = Σₖ ‖f̂ₖ(a) − f̂ₖ(s)‖², loss c·max(D − th, 0)² − w·F, with the
-image a = s + clip(T(w_s + m) − s, −15, +15). Adadelta (ρ 0.95, ε 1e-7); m starts at U(−1, 1)·1e-4.
+image a = s + clip(T(w_s + m) − s, −15, +15) (on the stretched crop, as the original's box was). Adadelta (ρ 0.95, ε 1e-7); m starts at U(−1, 1)·1e-4.
 After the first update m gets a kick of 0.01·sign(∇F) and the optimiser restarts. Each face's weight w
 doubles while the face is well under budget and halves while it is over (see ``next_weight``).
 Kept: the iterate with D ≤ 1.1·th and the largest F; if that F < 0.3 while the last iterate has
@@ -14,11 +14,9 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from .fawkes_v031 import Cloaked
 from .modes import Mode
-from .optimise import Adadelta, FaceBatch, budget_penalty, from_tanh_space
+from .optimise import RHO, Adadelta, FaceBatch, OptimisedFaces, budget_penalty
 
-RHO = 0.95
 START_SCALE = 1e-4
 KICK = 0.01
 BOX = 15.0
@@ -42,7 +40,7 @@ def next_weight(weight: torch.Tensor, last_move: torch.Tensor, distortion: torch
     return weight, move
 
 
-def cloak_away(batch: FaceBatch, extractors, mode: Mode, generators: list[torch.Generator], on_step: Callable[[int], None]) -> Cloaked:
+def cloak_away(batch: FaceBatch, extractors, mode: Mode, generators: list[torch.Generator], on_step: Callable[[int], None]) -> OptimisedFaces:
     """Optimise ``batch`` away from its own features; ``generators``: one seeded generator per face."""
     with torch.no_grad():
         raw_source_features = batch.features(extractors, batch.source)
@@ -53,22 +51,18 @@ def cloak_away(batch: FaceBatch, extractors, mode: Mode, generators: list[torch.
     optimiser = Adadelta(modifier, RHO, mode.eps)
     weight = torch.ones(batch.size, device=batch.device)
     last_move = torch.zeros(batch.size, device=batch.device)
-    best = Cloaked(batch.source.clone(), torch.zeros(batch.size, device=batch.device), torch.full((batch.size,), -1.0, device=batch.device), raw_source_features)
-    limit = mode.budget_limit
+    best = OptimisedFaces.start(batch, raw_source_features)
+    limit = 1.1 * mode.threshold
     for step in range(mode.steps + 1):
-        raw = from_tanh_space(batch.w_source + modifier * batch.mask)
-        crops = batch.source + torch.clamp(raw - batch.source, -BOX, BOX)
+        crops = batch.source + torch.clamp(batch.image(modifier) - batch.source, -BOX, BOX)
         distortion = batch.dssim(crops)
         features = [F.normalize(f, dim=1) for f in batch.features(extractors, crops)]
         shift = sum(((f - s) ** 2).sum(dim=1) for f, s in zip(features, source_features))
-        with torch.no_grad():
-            better = (distortion <= limit) & (shift > best.score)
-            best.crops[better] = crops[better]
-            best.dssim[better] = distortion[better]
-            best.score[better] = shift[better]
+        best.keep((distortion <= limit) & (shift > best.merit), crops, distortion, shift)
         if step == mode.steps:
             break
-        loss = budget_penalty(distortion, mode.threshold, mode.c) - (weight * shift).sum()
+        penalty = budget_penalty(distortion, mode.threshold, mode.c)
+        loss = -(weight * shift).sum() if penalty is None else penalty - (weight * shift).sum()
         if step == 0:
             grad, shift_grad = torch.autograd.grad(loss, modifier, retain_graph=True)[0], torch.autograd.grad(shift.sum(), modifier)[0]
         else:
@@ -81,9 +75,6 @@ def cloak_away(batch: FaceBatch, extractors, mode: Mode, generators: list[torch.
         weight, last_move = next_weight(weight, last_move, distortion.detach(), mode.threshold)
         on_step(step + 1)
 
-    with torch.no_grad():  # the last iterate, when the best one barely moved the features
-        use_last = (best.score < LOW_BEST) & (distortion < LAST_RESORT_DSSIM) & (shift > best.score)
-        best.crops[use_last] = crops[use_last]
-        best.dssim[use_last] = distortion[use_last]
-        best.score[use_last] = shift[use_last]
+    # the last iterate, when the best one barely moved the features
+    best.keep((best.merit < LOW_BEST) & (distortion < LAST_RESORT_DSSIM) & (shift > best.merit), crops, distortion, shift)
     return best

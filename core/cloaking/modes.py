@@ -17,17 +17,8 @@ class Mode:
     summary: str  # what the mode does, in plain words
 
     @property
-    def crop_size(self) -> int:
-        return 224 if self.version == "0.3" else 112
-
-    @property
     def eps(self) -> float:
         return 1e-8 if self.version == "0.3" else 1e-7
-
-    @property
-    def budget_limit(self) -> float:
-        """The largest DSSIM a returned cloak may have: 0.3.1 keeps the budget; 1.0 accepts iterates up to 1.1·th."""
-        return self.threshold if self.version == "0.3" else 1.1 * self.threshold
 
     def as_dict(self) -> dict:
         return {"version": self.version, "mode": self.name, "th": self.threshold, "steps": self.steps, "lr": self.learning_rate, "c": self.c}

@@ -1,20 +1,30 @@
-"""What both Fawkes versions share: a batch of face crops, the tanh parameterisation, Adadelta.
+"""What both Fawkes versions share: a batch of face crops, the tanh parameterisation, Adadelta, and
+what an optimisation returns.
 
 Each face of a batch has its own crop size. The crops are stacked top-left in one padded tensor with
 a mask; the variable ``m`` has the same layout, and masked-out positions get no gradient, so
-Adadelta leaves them at rest. The extractors see each face's *context* (the photo around the face)
-with the crop replaced by its current value, so gradients reach the crop's full-resolution pixels.
+Adadelta leaves them at rest.
+
+The variable lives where the original's did, on the *stretched* crop (the photo's crop × k, k = 255 /
+its maximum, as Keras' ``array_to_img`` made it), but at the photo's full resolution. The DSSIM budget
+is measured on the original's view of it (``crops.BudgetView``). The change is written × ``gain`` per
+face: the original's second stretch k′ ("as the original wrote it"), or 1/k (strict budget: what was
+budgeted, undone of its stretch). The extractors see each face's *context* (the photo around the face)
+with the crop replaced by exactly what will be written, in whole grey levels.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .crops import budget_square, square_weights
+from .crops import BudgetView
 from .dssim import Reference
 
 TANH_K = 2 - 1e-6  # keeps atanh finite at 0 and 255
+RHO = 0.95  # Adadelta's decay in both versions (Keras' default; PyTorch's is 0.9)
 
 
 def to_tanh_space(image: torch.Tensor) -> torch.Tensor:
@@ -25,12 +35,17 @@ def from_tanh_space(w: torch.Tensor) -> torch.Tensor:
     return (torch.tanh(w) / TANH_K + 0.5) * 255
 
 
-def budget_penalty(distortion: torch.Tensor, threshold: float, c: float) -> torch.Tensor | float:
-    """c·max(D − th, 0)² summed over the faces; a plain 0 while every face is within budget, so that
-    the DSSIM's backward (as costly as a network's) is skipped when its gradient would be zero."""
+def budget_penalty(distortion: torch.Tensor, threshold: float, c: float) -> torch.Tensor | None:
+    """c·max(D − th, 0)² summed over the faces; None while every face is within budget, so that the
+    DSSIM's backward (as costly as a network's) is skipped when its gradient would be zero."""
     if not bool((distortion.detach() > threshold).any()):
-        return 0.0
+        return None
     return (c * torch.clamp(distortion - threshold, min=0) ** 2).sum()
+
+
+def _whole_levels(values: torch.Tensor, floor: bool) -> torch.Tensor:
+    """Whole grey levels forwards (truncated as ``astype(uint8)`` does, or rounded), the identity backwards."""
+    return values + ((torch.floor(values) if floor else torch.round(values)) - values).detach()
 
 
 class Adadelta:
@@ -54,51 +69,103 @@ class Adadelta:
         self.param.sub_(delta, alpha=lr)
 
 
+@dataclass
+class OptimisedFaces:
+    """The iterate each face keeps: ``crops`` (B, 3, h, w) stretched 0..255, their ``dssim`` (B,) on the
+    budget view, and ``merit`` (B,), higher is better in both versions (0.3.1: minus its feature term,
+    1.0: its feature shift); ``source_features`` per extractor (B, D): the uncloaked faces, as output."""
+
+    crops: torch.Tensor
+    dssim: torch.Tensor
+    merit: torch.Tensor
+    source_features: list[torch.Tensor]
+
+    @classmethod
+    def start(cls, batch: "FaceBatch", source_features: list[torch.Tensor]) -> "OptimisedFaces":
+        worst = torch.full((batch.size,), -float("inf"), device=batch.device)
+        return cls(batch.source.clone(), torch.zeros(batch.size, device=batch.device), worst, source_features)
+
+    @torch.no_grad()
+    def keep(self, better: torch.Tensor, crops: torch.Tensor, dssim: torch.Tensor, merit: torch.Tensor) -> None:
+        self.crops[better] = crops[better].detach()
+        self.dssim[better] = dssim[better].detach()
+        self.merit[better] = merit[better].detach()
+
+
 class FaceBatch:
     """The faces optimised together.
 
     ``contexts``: per face (3, H, W) float 0..255, the photo around the face; ``landmarks``: per face
     (5, 2) in context pixels; ``crops``: per face (left, top, right, bottom) of the changeable crop in
-    context pixels.
+    context pixels; ``as_written``: the original's merge (gain k′) rather than the strict one (1/k).
     """
 
-    def __init__(self, contexts: list[torch.Tensor], landmarks: list[np.ndarray], crops: list[tuple[int, int, int, int]], version: str, device: torch.device):
-        self.version, self.device, self.crops = version, device, crops
+    def __init__(self, contexts: list[torch.Tensor], landmarks: list[np.ndarray], crops: list[tuple[int, int, int, int]],
+                 version: str, device: torch.device, as_written: bool = True):
+        self.version, self.device, self.crops, self.as_written = version, device, crops, as_written
         self.size = len(contexts)
         ctx_h = max(c.shape[1] for c in contexts)
         ctx_w = max(c.shape[2] for c in contexts)
         self.contexts = torch.stack([F.pad(c, (0, ctx_w - c.shape[2], 0, ctx_h - c.shape[1])) for c in contexts]).to(device)
         self.landmarks = torch.as_tensor(np.stack(landmarks), dtype=torch.float32, device=device)
         self.shapes = [(b - t, r - l) for l, t, r, b in crops]
-        crop_h = max(h for h, _ in self.shapes)
-        crop_w = max(w for _, w in self.shapes)
+        crop_h, crop_w = max(h for h, _ in self.shapes), max(w for _, w in self.shapes)
+        originals = [c[:, t:b, l:r].to(device) for c, (l, t, r, b) in zip(contexts, crops)]
+        self.views = [BudgetView(o, version) for o in originals]
+        gains = [v.merge_stretch(o.permute(1, 2, 0).cpu().numpy().astype(np.uint8)) if as_written else 1 / v.stretch
+                 for v, o in zip(self.views, originals)]
+        self.stretch = torch.tensor([v.stretch for v in self.views], device=device).view(-1, 1, 1, 1)
+        self.gain = torch.tensor(gains, device=device).view(-1, 1, 1, 1)
         # Padding value mid-grey keeps atanh finite; the mask keeps it out of everything.
-        self.original = torch.full((self.size, 3, crop_h, crop_w), 127.5, device=device)
+        self.original = torch.full((self.size, 3, crop_h, crop_w), 127.5, device=device)  # the photo's crops
         self.mask = torch.zeros((self.size, 1, crop_h, crop_w), device=device)
-        for i, (l, t, r, b) in enumerate(crops):
-            self.original[i, :, : b - t, : r - l] = self.contexts[i, :, t:b, l:r]
-            self.mask[i, :, : b - t, : r - l] = 1
-        self.fills = [self.original[i, :, :h, :w].mean(dim=(1, 2)) for i, (h, w) in enumerate(self.shapes)]
-        self.square_weights = [tuple(m.to(device) for m in square_weights(h, w, version)) for h, w in self.shapes]
-        self.w_source = to_tanh_space(self.original)
-        self.source = from_tanh_space(self.w_source)
+        for i, ((h, w), o) in enumerate(zip(self.shapes, originals)):
+            self.original[i, :, :h, :w] = o
+            self.mask[i, :, :h, :w] = 1
+        self.w_source = to_tanh_space(torch.where(self.mask > 0, self.original * self.stretch, self.original))
+        self.source = from_tanh_space(self.w_source)  # the stretched crops, where the variable lives
         self.reference = Reference(self.squares(self.source))
 
-    def compose(self, crops: torch.Tensor) -> torch.Tensor:
-        """The contexts with each face's crop replaced by ``crops`` (B, 3, h, w)."""
-        out = self.contexts.clone()
-        for i, (l, t, r, b) in enumerate(self.crops):
-            out[i, :, t:b, l:r] = crops[i, :, : b - t, : r - l]
-        return out
+    def image(self, modifier: torch.Tensor) -> torch.Tensor:
+        """The stretched crops for a tanh-space modifier."""
+        return from_tanh_space(self.w_source + modifier * self.mask)
+
+    def change(self, crops: torch.Tensor) -> torch.Tensor:
+        """The change to the photo's crops for stretched ``crops``, whole grey levels (B, 3, h, w).
+
+        As the original wrote it: the protected and the original crop are each stretched again by k′
+        and truncated to 8 bits (``array_to_img``) before their difference is taken, so a change below
+        one grey level survives where the truncation falls differently. Strict: the change × 1/k, rounded."""
+        if self.as_written:
+            change = _whole_levels(crops * self.gain, floor=True) - torch.floor(self.source * self.gain)
+        else:
+            change = _whole_levels((crops - self.source) * self.gain, floor=False)
+        return change * self.mask
+
+    def written(self, crops: torch.Tensor) -> torch.Tensor:
+        """The photo's crops as they will be written for stretched ``crops``."""
+        return torch.clamp(self.original + self.change(crops), 0, 255)
 
     def squares(self, crops: torch.Tensor) -> torch.Tensor:
-        return torch.stack([
-            budget_square(crops[i, :, :h, :w], self.version, self.fills[i], self.square_weights[i]) for i, (h, w) in enumerate(self.shapes)
-        ])
+        """Budget views of stretched crops (a view stretches a photo crop itself, so undo it first)."""
+        return torch.stack([view.square(crops[i, :, :h, :w] / self.stretch[i]) for i, (view, (h, w)) in enumerate(zip(self.views, self.shapes))])
 
     def dssim(self, crops: torch.Tensor) -> torch.Tensor:
         return self.reference.dssim(self.squares(crops))
 
     def features(self, extractors, crops: torch.Tensor) -> list[torch.Tensor]:
-        contexts = self.compose(crops)
+        """Each extractor's features of the contexts with the crops as they will be written."""
+        contexts = self.compose(self.written(crops))
         return [extractor(contexts, self.landmarks) for extractor in extractors]
+
+    def compose(self, photo_crops: torch.Tensor) -> torch.Tensor:
+        """The contexts with each face's crop replaced by ``photo_crops`` (B, 3, h, w), photo grey levels."""
+        out = self.contexts.clone()
+        for i, (l, t, r, b) in enumerate(self.crops):
+            out[i, :, t:b, l:r] = photo_crops[i, :, : b - t, : r - l]
+        return out
+
+    def changes(self, crops: torch.Tensor) -> list[torch.Tensor]:
+        """Per face, the change (3, h, w) to add to the photo for stretched ``crops``, on the CPU."""
+        change = self.change(crops).detach().cpu()
+        return [change[i, :, :h, :w] for i, (h, w) in enumerate(self.shapes)]

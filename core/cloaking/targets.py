@@ -1,10 +1,13 @@
 """Target identities for Fawkes 0.3.1, chosen from a pool the user names.
 
 Each candidate identity gets the L2-normalised mean of its faces' embeddings; it is scored by its
-distance to the *nearest* of the cloaked person's face embeddings (summed over the extractors). One of
-the 20 farthest is drawn with a seeded generator, and up to 10 of its photos become targets, one
-drawn per face. The original drew from public celebrity datasets downloaded at run time; here the
-pool is any dataset folder (by default the other people of the study).
+distance to the *nearest* of the cloaked faces' embeddings (summed over the extractors). One of the 20
+farthest is drawn with a seeded generator, and up to 10 of its photos become targets. With a target
+per face (the original's GUI default) the ranking is done against that face alone and one photo is
+drawn for it; with one target per run, the ranking uses all of the person's faces and the faces take
+the identity's photos in a seeded order, without replacement. The original drew from public
+celebrity datasets downloaded at run time; here the pool is the study's other people, people held out
+of the study ("strangers"), or any dataset folder.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from ..faces import largest_face
 from ..images import UnusableImage, load_rgb, write_bytes_atomic
 from ..jobs import NO_JOB, Job
 from .crops import face_region
+from .extractors import embed
 
 FARTHEST = 20
 IMAGES_PER_TARGET = 10
@@ -46,10 +50,14 @@ def embed_largest_face(rgb, extractors, device: torch.device) -> list[torch.Tens
         return None
     region = face_region(face.box, rgb.shape[0], rgb.shape[1], "0.3", 1)
     l, t, r, b = region.context
-    context = torch.from_numpy(np.ascontiguousarray(rgb[t:b, l:r])).permute(2, 0, 1).float()[None].to(device)
-    landmarks = torch.as_tensor(face.landmarks - [l, t], dtype=torch.float32, device=device)[None]
-    with torch.no_grad():
-        return [extractor(context, landmarks)[0].cpu() for extractor in extractors]
+    context = torch.from_numpy(np.ascontiguousarray(rgb[t:b, l:r])).permute(2, 0, 1).float()
+    return embed_face(extractors, context, face.landmarks - [l, t], device)
+
+
+def embed_face(extractors, context: torch.Tensor, landmarks: np.ndarray, device: torch.device) -> list[torch.Tensor]:
+    """Features (per extractor, (D,) on the CPU) of one face: its context (3, h, w) and landmarks in it."""
+    lm = torch.as_tensor(landmarks, dtype=torch.float32, device=device)[None]
+    return [f[0].cpu() for f in embed(extractors, context[None].to(device), lm)]
 
 
 def pool_fingerprint(pool: dict[str, list[Path]], extractor_names: list[str]) -> str:
@@ -109,6 +117,20 @@ def choose_identity(candidates: list[str], rng: random.Random) -> str:
 
 
 def target_photos(pool: TargetPool, identity: str, rng: random.Random) -> list[tuple[Path, list[torch.Tensor]]]:
-    """Up to 10 of the identity's photos, drawn with ``rng``."""
+    """Up to 10 of the identity's photos, drawn with ``rng`` without replacement, in the order drawn."""
     images = pool.images[identity]
-    return images if len(images) <= IMAGES_PER_TARGET else rng.sample(images, IMAGES_PER_TARGET)
+    return rng.sample(images, min(len(images), IMAGES_PER_TARGET))
+
+
+def assign_targets(pool: TargetPool, own_faces: list[list[torch.Tensor]], exclude: str | None, per_face: bool,
+                   run_rng: random.Random, face_rngs: list[random.Random]) -> list[list[torch.Tensor]]:
+    """The target features (per extractor) of each of one person's faces, in order."""
+    if per_face:
+        targets = []
+        for own, rng in zip(own_faces, face_rngs):
+            identity = choose_identity(farthest_identities(pool, [own], exclude), rng)
+            targets.append(rng.choice(target_photos(pool, identity, rng))[1])
+        return targets
+    identity = choose_identity(farthest_identities(pool, own_faces, exclude), run_rng)
+    images = target_photos(pool, identity, run_rng)
+    return [images[j % len(images)][1] for j in range(len(own_faces))]

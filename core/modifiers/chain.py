@@ -84,7 +84,9 @@ def _photos(prepared, dataset, split) -> dict[str, list[EnrolledPhoto]]:
     by_person = {}
     for person in sorted(prepared.training):
         files = [Path(f) for f in prepared.training[person]]
-        originals = pair_originals(files, list(split.train.get(person, [])))
+        known = getattr(prepared, "originals", None) or {}
+        originals = ([known[f] for f in files] if all(f in known for f in files)  # paired by core.pairing
+                     else pair_originals(files, list(split.train.get(person, []))))
         by_person[person] = [EnrolledPhoto(person, o, dataset.root / o, f, cloaked) for f, o in zip(files, originals)]
     return by_person
 

@@ -59,11 +59,16 @@ class SelfCheckConfig:
         return data
 
 
-def estimate_seconds(photos: int, crowd_photos: int, config: SelfCheckConfig) -> float:
-    """About how long a check takes on this computer: cloaking, then each recognizer's photos."""
-    from ..cloaking.engine import seconds_per_face
+def estimate_seconds(photos: int, crowd_photos: int, config: SelfCheckConfig, data_dir: Path | None = None,
+                     job: Job = NO_JOB) -> float:
+    """About how long a check takes on this computer: cloaking at the speed measured here
+    (``core.cloaking.estimate``, measured once if it never was), then each recognizer's photos."""
+    from ..cloaking.estimate import measured_speed
+    from ..cloaking.modes import get_mode
 
-    seconds = photos * seconds_per_face(config.version, config.mode, len(config.extractors), config.custom)
+    steps = get_mode(config.version, config.mode, config.custom).steps
+    speed = measured_speed(config.version, tuple(config.extractors), config.device, data_dir, job)
+    seconds = speed.run_seconds(photos, steps)
     enrolled = crowd_photos + photos * len(config.conditions())
     for name in config.recognizers:
         if name == "azure":

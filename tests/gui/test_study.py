@@ -43,7 +43,7 @@ def test_a_clean_study_shows_live_rows_histogram_summary_and_saves_csv(window, q
     ax = tab.figure.axes[0]
     assert sum(p.get_height() for p in ax.patches) == 3
     assert list(tab.curve_figure.axes[0].lines[0].get_ydata())[-1] == 3
-    assert not tab.matrix_holder.isVisible()
+    assert not tab.below.isTabEnabled(1)  # one recognizer: no transfer matrix
 
     csv_path = tmp_path / "out" / "results.csv"
     window.save_csv_to(csv_path)

@@ -1,0 +1,70 @@
+"""The speed part of bench_cloaking.py: the extractor floor and the engine's cost per face-step."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from core.cloaking.engine import CloakSettings, cloak_photos, load_extractor
+from core.cloaking.modes import get_mode
+from core.faces import detect_faces
+from core.images import load_rgb
+from core.torch_threads import torch_threads
+
+CASES = (("0.3.1 min", "0.3", "min", "min_photos", 2.0), ("0.3.1 high", "0.3", "high", "high_photos", 1.4), ("1.0 mid", "1.0", "mid", "mid_photos", 1.4))
+FLOOR_REPEATS = 5
+
+
+def extractor_floor(photos, names, device, batch_size: int) -> float:
+    """Seconds per face-step of forward+backward of the extractors alone, on a batch of real faces."""
+    images, landmarks = [], []
+    for photo in photos[:batch_size]:
+        rgb = load_rgb(photo)
+        face = detect_faces(rgb)[0]
+        images.append(torch.from_numpy(rgb.copy()).permute(2, 0, 1).float())
+        landmarks.append(face.landmarks)
+    while len(images) < batch_size:
+        images, landmarks = images + images[: batch_size - len(images)], landmarks + landmarks[: batch_size - len(landmarks)]
+    batch = torch.stack(images).to(device)
+    marks = torch.as_tensor(np.stack(landmarks), dtype=torch.float32, device=device)
+    extractors = [load_extractor(n, device) for n in names]
+    with torch_threads():
+        timings = []
+        for _ in range(FLOOR_REPEATS + 1):
+            x = batch.clone().requires_grad_(True)
+            started = time.perf_counter()
+            loss = sum(e(x, marks).sum() for e in extractors)
+            loss.backward()
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            timings.append(time.perf_counter() - started)
+    return min(timings[1:]) / batch_size
+
+
+def speed(photos, pool, person_of, args, out: Path, cache: Path, device) -> dict:
+    names = ["dlib"]
+    floor = extractor_floor(photos, names, device, args.batch_size)
+    print(f"\nspeed: extractor floor (dlib forward+backward, batch {args.batch_size}): {floor * 1000:.2f} ms per face-step")
+    figures = {"floor_s_per_face_step": floor}
+    for label, version, mode, count_arg, goal in CASES:
+        chosen = photos[: getattr(args, count_arg)]
+        if not chosen:
+            continue
+        started = time.perf_counter()
+        faces = sum(len(detect_faces(load_rgb(p))) for p in chosen)
+        detection = time.perf_counter() - started
+        steps = get_mode(version, mode).steps
+        settings = CloakSettings(version=version, mode=mode, device=args.device, batch_size=args.batch_size, cache_dir=out / f"speed-cache-{mode}")
+        started = time.perf_counter()
+        reports = cloak_photos(chosen, out / f"speed-{version}-{mode}", settings, pool=pool, person_of=person_of)
+        wall = time.perf_counter() - started
+        per_face_step = max(wall - detection, 1e-9) / (faces * steps)
+        ratio = per_face_step / floor
+        problems = [r.problem for r in reports if r.problem]
+        print(f"  {label:10s}: {wall / len(chosen):6.2f} s per photo over {len(chosen)} photos ({faces} faces, detection "
+              f"{detection / len(chosen):.2f} s per photo); {per_face_step * 1000:6.2f} ms per face-step; "
+              f"ratio {ratio:4.2f} (goal ≤ {goal})" + (f"; problems: {problems}" if problems else ""))
+        figures[label] = {"s_per_photo": wall / len(chosen), "s_per_face_step": per_face_step, "ratio": ratio}
+    return figures
