@@ -182,6 +182,7 @@ def _examples(study, study_dir: Path) -> list[tuple[str, str, str, Path, Path]]:
         return []
     dataset_root = Path(study.config.dataset)
     first_recognizer = study.config.recognizers[0] if study.config.recognizers else None
+    photos = sorted({f for groups in (study.split.train, study.split.test) for files in groups.values() for f in files})
     out = []
     for condition in [c for c in study.config.conditions if c != "none"][:EXAMPLE_CONDITIONS]:
         rows = [r for r in study.rows if r.condition == condition and r.recognizer == first_recognizer]
@@ -196,21 +197,23 @@ def _examples(study, study_dir: Path) -> list[tuple[str, str, str, Path, Path]]:
                   ("protected" if least.outcome != IDENTIFIED else "recognised least surely", least)]
         if chosen[0][1].person == chosen[1][1].person:
             chosen = chosen[:1]
-        cloaks = _cloak_files(condition, study_dir)
+        cloaks = _cloak_files(condition, study_dir, photos)
         for why, row in chosen:
             for relative in study.split.train.get(row.person, []):
-                cloak = cloaks.get(Path(relative).stem)
+                cloak = cloaks.get(relative)
                 if cloak is not None:
                     out.append((condition, row.person, f"{why} by {first_recognizer}", dataset_root / relative, cloak))
                     break
     return out
 
 
-def _cloak_files(condition: str, study_dir: Path) -> dict[str, Path]:
-    """Original stem -> the photo enrolled for it under ``condition`` (a cloak, or a cloak as uploaded)."""
-    from .conditions import Imported, cloaks_by_stem
+def _cloak_files(condition: str, study_dir: Path, photos: list[str]) -> dict[str, Path]:
+    """Photo (relative to the dataset) -> the photo enrolled for it under ``condition`` (a cloak, or a cloak as
+    uploaded), paired by the study's own rule (``core.pairing``)."""
+    from .conditions import Imported
     from .images import IMAGE_SUFFIXES
     from .modifiers.spelling import split_modifiers
+    from .pairing import pair_cloaks
 
     try:
         base, steps = split_modifiers(condition)
@@ -219,20 +222,18 @@ def _cloak_files(condition: str, study_dir: Path) -> dict[str, Path]:
     if steps:
         from .modifiers.chain import ENROLLED_FOLDER, folder_name
 
-        folder = study_dir / ENROLLED_FOLDER / folder_name(base, condition)
-        files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES) if folder.is_dir() else []
-        return {p.stem.removesuffix("_cloaked"): p for p in files}
-    if base.startswith("import:"):
-        try:
-            return cloaks_by_stem(Imported(base.split(":", 1)[1]).files())
-        except FileNotFoundError:
-            return {}
-    from .cloaking.condition import CLOAKS_FOLDER, folder_name as cloak_folder
+        folders = [study_dir / ENROLLED_FOLDER / folder_name(base, condition)]
+    elif base.startswith("import:"):
+        folders = [Imported(base.split(":", 1)[1]).folder]
+    else:
+        from .cloaking.condition import CLOAKS_FOLDER, folder_name as cloak_folder
 
-    prefix = cloak_folder(base)
-    folders = [d for d in sorted((study_dir / CLOAKS_FOLDER).glob(f"{prefix}*")) if d.is_dir()]
-    files = [p for d in folders for p in sorted(d.rglob("*")) if p.suffix.lower() in IMAGE_SUFFIXES]
-    return cloaks_by_stem(files)
+        folders = sorted(d for d in (study_dir / CLOAKS_FOLDER).glob(f"{cloak_folder(base)}*") if d.is_dir())
+    found: dict[str, Path] = {}
+    for folder in folders:
+        files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES) if folder.is_dir() else []
+        found.update(pair_cloaks(files, folder, photos).cloak_of)
+    return found
 
 
 def _example_page(examples: list) -> Figure:
