@@ -73,16 +73,22 @@ def test_check_my_own_photos_answers_and_saves(window, qtbot, fixture_imm, tmp_p
     assert [r.outcome for r in rows if r.condition == "none"] == ["identified", "identified"]
     assert _tree(crowd) == crowd_before  # nothing written into the crowd's folder
 
-    saved = tmp_path / "to post"
+    kept = tmp_path / "to keep"  # PNG: exactly the cloaks the check made, which differ from the photos
+    wait_for(qtbot, dialog.save_to(kept))
+    for original in sorted(mine.iterdir()):
+        cloaked = kept / f"{original.stem}_cloaked.png"
+        assert cloaked.read_bytes() == check.cloaks[original].read_bytes()
+        with Image.open(cloaked) as image, Image.open(original) as source:
+            assert image.size == source.size
+            assert np.abs(np.asarray(image, np.int16) - np.asarray(source, np.int16)).max() > 0
+
+    saved = tmp_path / "to post"  # JPEG at the chosen quality, full resolution
     dialog.format.setCurrentIndex(dialog.format.findData("jpeg"))
     dialog.quality.setValue(90)
     wait_for(qtbot, dialog.save_to(saved))
     for original in sorted(mine.iterdir()):
-        cloaked = saved / f"{original.stem}_cloaked.jpg"
-        with Image.open(cloaked) as image, Image.open(original) as source:
+        with Image.open(saved / f"{original.stem}_cloaked.jpg") as image, Image.open(original) as source:
             assert image.format == "JPEG" and image.size == source.size
-            difference = np.abs(np.asarray(image, np.int16) - np.asarray(source, np.int16))
-        assert difference.max() > 0
     how = (saved / "HOW-THESE-WERE-MADE.txt").read_text(encoding="utf-8")
     assert "Fawkes 1.0, mode custom" in how and "JPEG quality 90" in how and str(mine) in how
     assert dialog.progress.label.text() == f"6 cloaked photos saved in {saved}."
