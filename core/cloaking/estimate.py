@@ -177,7 +177,9 @@ def calibrate(version: str, extractors, device: str = "auto", job: Job = NO_JOB)
     faces = len(photos)
     found = [t for t, name, _, _ in marks if name == "Finding faces"]
     step_times = [t for t, _, _, message in marks if message.startswith("step ")]
-    finished = next(t for t, _, _, message in marks if message.endswith(f"done (1 of {faces})"))
+    # the batch's photos written: the engine's first "Cloaking" report after the steps that is not a step
+    finished = next(t for t, name, _, message in marks
+                    if name == "Cloaking" and t >= step_times[-1] and not message.startswith("step "))
     per_face = max(0.0, (four - one) / (faces - 1))
     fixed = max(0.0, four - faces * per_face)
     outside = (step_times[0] - found[-1] - four) + (finished - step_times[-1])  # targets etc. before, composing etc. after
