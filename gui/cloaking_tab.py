@@ -31,11 +31,12 @@ class CloakingTab(QWidget):
         # the parts' widgets, by the names the window, the tests and the benches use
         self.version, self.mode, self.description, self.device = how.version, how.mode, how.description, how.device
         self.custom_steps, self.custom_budget, self.custom_rate = how.custom_steps, how.custom_budget, how.custom_rate
-        self.custom_row, self.extractor_boxes, self.seed, self.per_face = how.custom_row, how.extractor_boxes, how.seed, how.per_face
-        self.pool_label, self.strangers, self.strict_budget = how.pool_label, how.strangers, how.strict_budget
+        self.custom_row, self.extractor_boxes, self.seed = how.custom_row, how.extractor_boxes, how.seed
+        self.per_face, self.pool_label = how.per_face, how.pool_label
+        self.strangers, self.strict_budget = how.strangers, how.strict_budget
         self.cloak_button = how.cloak_button
-        self.conditions_list, self.look_button, self.external_command = listed.conditions_list, listed.look_button, listed.external_command
-        self.what_if = listed.what_if
+        self.conditions_list, self.look_button = listed.conditions_list, listed.look_button
+        self.external_command, self.what_if = listed.external_command, listed.what_if
         self.table, self.viewer = self.results.table, self.results.viewer
 
         how.cloak_button.clicked.connect(self.run_cloaking)
