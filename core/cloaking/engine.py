@@ -24,7 +24,7 @@ from ..torch_threads import torch_threads
 from . import cache
 from . import targets as target_selection
 from .crops import VIEW_NAME
-from .extractors import EXTRACTORS, check_names, embed, load_extractor, resolve_device
+from .extractors import EXTRACTORS, check_names, embed, flush_denormals, load_extractor, resolve_device
 from .fawkes_v031 import cloak_towards
 from .fawkes_v10 import cloak_away
 from .merge import write_faces
@@ -70,7 +70,7 @@ def cloak_photos(photos: list[Path], out_dir: Path, settings: CloakSettings, job
         pending = cache.reuse(plans, cache_dir, cache.recipe(settings, mode, names, device.type, pool_key), mode.version)
         if pending:
             # The machine's thread count, whatever other work set: with the seed, it fixes the cloak bit for bit.
-            with torch_threads():
+            with torch_threads(), flush_denormals():
                 extractors = [load_extractor(n, device) for n in names]
                 find_faces(pending, job)
                 with_faces = [p for p in pending if p.report is None]
