@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .crops import BudgetView
+from .crops import VIEW_SIZE, BudgetView
 from .dssim import Reference
 
 TANH_K = 2 - 1e-6  # keeps atanh finite at 0 and 255
@@ -122,6 +122,14 @@ class FaceBatch:
         for i, ((h, w), o) in enumerate(zip(self.shapes, originals)):
             self.original[i, :, :h, :w] = o
             self.mask[i, :, :h, :w] = 1
+        # the views as one batched product: each face's weights zero-padded to the batch's crop size, so the
+        # padding never counts; square(c / k) = R (c − k·fill) Cᵀ + k·fill
+        self.view_rows = torch.zeros((self.size, 1, VIEW_SIZE[version], crop_h), device=device)
+        self.view_cols = torch.zeros((self.size, 1, crop_w, VIEW_SIZE[version]), device=device)
+        for i, (view, (h, w)) in enumerate(zip(self.views, self.shapes)):
+            self.view_rows[i, 0, :, :h] = view.rows
+            self.view_cols[i, 0, :w, :] = view.cols.T
+        self.view_fill = torch.stack([v.fill * v.stretch for v in self.views]).view(-1, 3, 1, 1).float()
         self.w_source = to_tanh_space(torch.where(self.mask > 0, self.original * self.stretch, self.original))
         self.source = from_tanh_space(self.w_source)  # the stretched crops, where the variable lives
         self.reference = Reference(self.squares(self.source))
@@ -147,8 +155,10 @@ class FaceBatch:
         return torch.clamp(self.original + self.change(crops), 0, 255)
 
     def squares(self, crops: torch.Tensor) -> torch.Tensor:
-        """Budget views of stretched crops (a view stretches a photo crop itself, so undo it first)."""
-        return torch.stack([view.square(crops[i, :, :h, :w] / self.stretch[i]) for i, (view, (h, w)) in enumerate(zip(self.views, self.shapes))])
+        """Budget views (B, 3, S, S) of stretched crops."""
+        if self.version == "0.3":  # a black fill: nothing to take away
+            return self.view_rows @ crops @ self.view_cols
+        return self.view_rows @ (crops - self.view_fill) @ self.view_cols + self.view_fill
 
     def dssim(self, crops: torch.Tensor) -> torch.Tensor:
         return self.reference.dssim(self.squares(crops))
