@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import importlib
 import threading
-from contextlib import contextmanager
 
 import torch
 
 from ..models.base import FaceEmbedder
+from ..torch_threads import MACHINE_THREADS, torch_threads
 
 # extractor name -> module under core.models holding a FaceEmbedder with that ``name``
 EXTRACTORS = {"dlib": "dlib_resnet", "mobileface": "mobileface", "faceres": "faceres"}
@@ -16,15 +16,30 @@ _cache: dict[tuple[str, str], FaceEmbedder] = {}
 _lock = threading.Lock()
 
 
-@contextmanager
-def flush_denormals():
-    """Treat denormal floats as zero while cloaking: the gradients reaching the networks' layers are
-    partly denormal, and the CPU handles those many times slower (a 0.3.1 step took 3-4x longer)."""
-    torch.set_flush_denormal(True)
-    try:
-        yield
-    finally:
-        torch.set_flush_denormal(False)
+def run_flushed(work, threads: int = MACHINE_THREADS):
+    """``work()`` in a thread of its own that treats denormal floats as zero, with ``threads`` PyTorch
+    threads; returns its result or raises its exception.
+
+    Gradients reaching the networks' layers are partly denormal, and a CPU handles those many times
+    slower (a 0.3.1 high photo took 30-90 s instead of 8). The flag is per thread, and PyTorch's worker
+    threads copy it from the thread that starts them: a fresh thread that sets it first starts its own
+    workers with it, whatever thread pools the program already has."""
+    outcome: dict = {}
+
+    def run() -> None:
+        torch.set_flush_denormal(True)
+        try:
+            with torch_threads(threads):
+                outcome["value"] = work()
+        except BaseException as exc:  # handed to the caller
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="cloaking", daemon=True)
+    worker.start()
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def resolve_device(name: str) -> torch.device:

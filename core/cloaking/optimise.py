@@ -48,6 +48,30 @@ def _whole_levels(values: torch.Tensor, floor: bool) -> torch.Tensor:
     return values + ((torch.floor(values) if floor else torch.round(values)) - values).detach()
 
 
+class _ImageAndWritten(torch.autograd.Function):
+    """The stretched crops T(w_s + m) and the photo's crops as they will be written, in one pass with
+    a hand-written backward (the chain of a dozen elementwise steps on full-resolution crops costs as
+    much as a network on a CPU when autograd keeps every intermediate)."""
+
+    @staticmethod
+    def forward(ctx, modifier, w_source, mask, gain, original, source, as_written: bool):
+        t = torch.tanh(w_source + modifier * mask)
+        crops = (t / TANH_K + 0.5) * 255
+        if as_written:
+            unclipped = original + (torch.floor(crops * gain) - torch.floor(source * gain)) * mask
+        else:
+            unclipped = original + torch.round((crops - source) * gain) * mask
+        inside = (unclipped >= 0) & (unclipped <= 255)
+        ctx.save_for_backward(t, mask, gain, inside)
+        return crops, torch.clamp(unclipped, 0, 255)
+
+    @staticmethod
+    def backward(ctx, grad_crops, grad_written):
+        t, mask, gain, inside = ctx.saved_tensors
+        grad = grad_crops + grad_written * gain * inside
+        return grad * (255 / TANH_K) * (1 - t * t) * mask, None, None, None, None, None, None
+
+
 class Adadelta:
     """Keras/TensorFlow's Adadelta, written out so that its state can be restarted (Fawkes 1.0):
     acc_g ← ρ·acc_g + (1−ρ)·g²;  Δ = √(acc_Δ + ε) / √(acc_g + ε) · g;  acc_Δ ← ρ·acc_Δ + (1−ρ)·Δ²;
@@ -138,6 +162,10 @@ class FaceBatch:
         """The stretched crops for a tanh-space modifier."""
         return from_tanh_space(self.w_source + modifier * self.mask)
 
+    def image_and_written(self, modifier: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``image(modifier)`` and ``written`` of it, fused (see ``_ImageAndWritten``)."""
+        return _ImageAndWritten.apply(modifier, self.w_source, self.mask, self.gain, self.original, self.source, self.as_written)
+
     def change(self, crops: torch.Tensor) -> torch.Tensor:
         """The change to the photo's crops for stretched ``crops``, whole grey levels (B, 3, h, w).
 
@@ -165,7 +193,10 @@ class FaceBatch:
 
     def features(self, extractors, crops: torch.Tensor) -> list[torch.Tensor]:
         """Each extractor's features of the contexts with the crops as they will be written."""
-        contexts = self.compose(self.written(crops))
+        return self.features_of_written(extractors, self.written(crops))
+
+    def features_of_written(self, extractors, written: torch.Tensor) -> list[torch.Tensor]:
+        contexts = self.compose(written)
         return [extractor(contexts, self.landmarks) for extractor in extractors]
 
     def compose(self, photo_crops: torch.Tensor) -> torch.Tensor:
