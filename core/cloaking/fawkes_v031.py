@@ -39,7 +39,7 @@ def cloak_towards(batch: FaceBatch, extractors, target_features: list[torch.Tens
         source_features = batch.features(extractors, batch.source)
     targets = [2 * t.to(s) - s for t, s in zip(target_features, source_features)]
 
-    modifier = torch.full_like(batch.original, START, requires_grad=True)
+    modifier = (torch.full_like(batch.original, START) * batch.mask).requires_grad_(True)  # zero outside the crops
     optimiser = Adadelta(modifier, RHO, mode.eps)
     best = OptimisedFaces.start(batch, source_features)
     for step in range(mode.steps + 1):  # the last pass only evaluates the final update

@@ -54,13 +54,15 @@ class _ImageAndWritten(torch.autograd.Function):
     much as a network on a CPU when autograd keeps every intermediate)."""
 
     @staticmethod
-    def forward(ctx, modifier, w_source, mask, gain, original, source, as_written: bool):
-        t = torch.tanh(w_source + modifier * mask)
+    def forward(ctx, modifier, w_source, mask, gain, base, source, as_written: bool):
+        # ``modifier`` is zero outside the mask; ``base``: as written, original − ⌊source·gain⌋ (where
+        # the crop is unchanged the two floors cancel), strict: the original
+        t = torch.tanh(w_source + modifier)
         crops = (t / TANH_K + 0.5) * 255
         if as_written:
-            unclipped = original + (torch.floor(crops * gain) - torch.floor(source * gain)) * mask
+            unclipped = base + torch.floor(crops * gain)
         else:
-            unclipped = original + torch.round((crops - source) * gain) * mask
+            unclipped = base + torch.round((crops - source) * gain) * mask
         inside = (unclipped >= 0) & (unclipped <= 255)
         ctx.save_for_backward(t, mask, gain, inside)
         return crops, torch.clamp(unclipped, 0, 255)
@@ -157,14 +159,18 @@ class FaceBatch:
         self.w_source = to_tanh_space(torch.where(self.mask > 0, self.original * self.stretch, self.original))
         self.source = from_tanh_space(self.w_source)  # the stretched crops, where the variable lives
         self.reference = Reference(self.squares(self.source))
+        self.written_base: torch.Tensor | None = None
 
     def image(self, modifier: torch.Tensor) -> torch.Tensor:
         """The stretched crops for a tanh-space modifier."""
         return from_tanh_space(self.w_source + modifier * self.mask)
 
     def image_and_written(self, modifier: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``image(modifier)`` and ``written`` of it, fused (see ``_ImageAndWritten``)."""
-        return _ImageAndWritten.apply(modifier, self.w_source, self.mask, self.gain, self.original, self.source, self.as_written)
+        """``image(modifier)`` and ``written`` of it, fused (see ``_ImageAndWritten``); ``modifier`` must be
+        zero outside the mask."""
+        if self.written_base is None:
+            self.written_base = self.original - torch.floor(self.source * self.gain) if self.as_written else self.original
+        return _ImageAndWritten.apply(modifier, self.w_source, self.mask, self.gain, self.written_base, self.source, self.as_written)
 
     def change(self, crops: torch.Tensor) -> torch.Tensor:
         """The change to the photo's crops for stretched ``crops``, whole grey levels (B, 3, h, w).
