@@ -1,5 +1,5 @@
 """Fawkes Tracker. Without arguments: open the application window. With a sub-command: run headless
-(``python main.py study --help``, ``python main.py cloak --help``)."""
+(``python main.py study --help``, ``python main.py cloak --help``, ``python main.py report --help``)."""
 import sys
 
 

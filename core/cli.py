@@ -1,12 +1,13 @@
-"""The command line: ``python main.py study ...``, ``python main.py cloak ...`` and ``python main.py compare ...``."""
+"""The command line: ``python main.py study ...``, ``python main.py cloak ...``, ``python main.py compare ...``
+and ``python main.py report ...``."""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
+from .console import ProgressPrinter
 from .jobs import Cancelled, Job
-from .progress_print import ProgressPrinter
 
 
 def _list(values: list[str]) -> list[str]:
@@ -14,26 +15,42 @@ def _list(values: list[str]) -> list[str]:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
+def _fmr(text: str) -> float:
+    """``1%``, ``0.01`` → 0.01."""
+    value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"a false-match rate is between 0 and 1 (or 0% and 100%), not {text}")
+    return value
+
+
 def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", required=True, type=Path, help="folder of face photos (IMM names, a folder per person, or a CSV file,person)")
     parser.add_argument("--out", required=True, type=Path, help="study folder to write (an interrupted study there is resumed)")
+    parser.add_argument("--restart", action="store_true", help="delete the results of the study already in --out and start afresh")
     parser.add_argument("--split", default="imm", help="imm (photo 6 tests, 1-5 train) or random:N (N test photos per person)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the random split and for cloaking")
     parser.add_argument("--recognizer", action="append", default=[], help="dlib (default), mobileface, faceres or azure; repeat for a transfer matrix")
-    parser.add_argument("--condition", action="append", default=[], help="none, import:DIR, fawkes:0.3:MODE, fawkes:1.0:MODE or external:MODE; repeatable")
+    parser.add_argument("--condition", action="append", default=[], help="none, import:DIR, fawkes:0.3:MODE, fawkes:1.0:MODE or external:MODE, "
+                        "each optionally followed by +jpeg:Q (re-encoded as on upload), +resize:S (longest side at most S px) "
+                        "or @K / @P%% (only K photos per person cloaked, the rest leaked clean), left to right; repeatable")
+    parser.add_argument("--distractors", type=Path, help="dataset folder of other people enrolled with all their photos, clean, never tested (a bigger crowd)")
     parser.add_argument("--extractor", default="dlib", help="networks our cloaks are optimised against, e.g. dlib or dlib,mobileface")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where our cloaking runs")
     parser.add_argument("--target-pool", default="study", help="Fawkes 0.3 targets: study (default: targets among the enrolled people), "
                         "strangers:N (N people of the dataset, chosen with the seed, held out of the study) or a dataset folder")
     parser.add_argument("--strict-budget", action="store_true", help="our cloaks stay within the DSSIM budget (default: written as the original Fawkes wrote them)")
     parser.add_argument("--external-command", default="fawkes", help="the original Fawkes program, for external:MODE conditions")
-    parser.add_argument("--threshold", type=float, default=0.5, help="confidence a match needs to count as identified (default 0.5)")
+    parser.add_argument("--threshold", type=float, default=0.5, help="Azure's own confidence line, used when the study has no none condition to calibrate Azure on (default 0.5)")
+    parser.add_argument("--fmr", type=_fmr, default=0.01, help="false-match rate that sets every recognizer's threshold: 0.1%%, 1%% (default) or 10%% (how often a stranger would pass for a given person)")
+    parser.add_argument("--repeat", type=int, default=1, help="run our own cloaking conditions N times (seeds seed … seed+N-1), and random splits N times; the summary gives each run and the mean, min and max")
     parser.add_argument("--azure-tier", default="free", choices=["free", "standard"], help="Azure pricing tier, sets the request pace")
     parser.add_argument("--azure-models", default="latest", choices=["latest", "2020"], help="latest: recognition_04 + detection_03; 2020: recognition_01 + detection_01 as the reference study")
 
 
 def run_study_command(args: argparse.Namespace) -> int:
-    from .study import StudyConfig, run_study
+    from .metrics import closing_line, percent_with_interval
+    from .repeats import run_repeated
+    from .study import StudyConfig
 
     recognizers = _list(args.recognizer) or ["dlib"]
     options: dict[str, dict] = {name: {"threshold": args.threshold} for name in recognizers}
@@ -48,22 +65,50 @@ def run_study_command(args: argparse.Namespace) -> int:
         options["azure"].update(endpoint=endpoint, key=key, tier=args.azure_tier, models=args.azure_models)
     config = StudyConfig(
         dataset=args.dataset, out=args.out, split=args.split, seed=args.seed, recognizers=recognizers,
-        conditions=_list(args.condition) or ["none"], recognizer_options=options,
+        conditions=_list(args.condition) or ["none"], recognizer_options=options, distractors=args.distractors,
         cloak_options={"extractors": _list([args.extractor]), "seed": args.seed, "device": args.device,
                        "target_pool": args.target_pool, "strict_budget": args.strict_budget,
                        "external_command": args.external_command},
+        fmr=args.fmr, repeat=max(args.repeat, 1),
     )
-    summary = run_study(config, Job(ProgressPrinter()))
+    summary = run_repeated(config, Job(ProgressPrinter()), restart=args.restart)
     for entry in summary["conditions"]:
-        conf = entry["confidence"]
-        span = f", confidence {conf['min']:.2f}–{conf['max']:.2f}" if conf["min"] is not None else ""
-        print(f"{entry['name']} · {entry['recognizer']} ({entry['judged']}): {entry['reidentified']} of {entry['people']} "
-              f"people re-identified, protection rate {entry['protection_rate']:.0%}{span}")
+        if not entry["people"]:
+            print(f"{entry['name']} · {entry['recognizer']} ({entry['judged']}): {entry['nobody_judged']}")
+        else:
+            print(closing_line(entry))
+        spread = entry.get("repeat_spread", {}).get("protection_rate")
+        if spread:
+            print(f"  over {len(entry['repeats'])} runs (seeds {entry['repeats'][0]['seed']}–{entry['repeats'][-1]['seed']}): "
+                  f"protected {percent_with_interval(spread['mean'], None)} on average, "
+                  f"{percent_with_interval(spread['min'], None)} to {percent_with_interval(spread['max'], None)}")
         if entry["set_aside"]:
             print(f"  {len(entry['set_aside'])} people set aside (not counted): "
                   + "; ".join(f"{p}: {why}" for p, why in list(entry["set_aside"].items())[:5])
                   + (" ..." if len(entry["set_aside"]) > 5 else ""))
+    from .headline import headline_sentences
+
+    print("In short:")
+    for sentence in headline_sentences(summary, config.conditions, config.recognizers):
+        print(f"  {sentence}")
     print(f"Results written to {args.out}")
+    if not any(entry["people"] for entry in summary["conditions"]):
+        print("error: no condition could be judged: " + "; ".join(
+            f"{e['name']} · {e['recognizer']}: {e['nobody_judged']}" for e in summary["conditions"]), file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_report_command(args: argparse.Namespace) -> int:
+    from .headline import headline_sentences
+    from .report import make_report
+    from .study import load_study
+
+    path = make_report(args.study, args.out)
+    study = load_study(args.study)
+    for sentence in headline_sentences(study.summary, study.config.conditions, study.config.recognizers):
+        print(sentence)
+    print(f"Report written to {path}")
     return 0
 
 
@@ -78,8 +123,12 @@ def main(argv: list[str]) -> int:
     from .cloaking.compare_command import add_arguments as add_compare_arguments, run as run_compare_command
 
     add_compare_arguments(commands.add_parser("compare", help="measure how much cloaks changed their originals"))
+    report = commands.add_parser("report", help="write the PDF report of a finished study folder")
+    report.add_argument("study", type=Path, help="the study folder")
+    report.add_argument("--out", type=Path, help="the PDF to write (default: report.pdf in the study folder)")
     args = parser.parse_args(argv)
-    runner = {"study": run_study_command, "cloak": run_cloak_command, "compare": run_compare_command}[args.command]
+    runner = {"study": run_study_command, "cloak": run_cloak_command, "compare": run_compare_command,
+              "report": run_report_command}[args.command]
     try:
         return runner(args)
     except Cancelled:

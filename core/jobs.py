@@ -35,6 +35,9 @@ class Job:
         self._on_progress = on_progress
         self._cancel = threading.Event()
         self._stage_started: dict[str, float] = {}
+        # (stage, done, total) -> seconds left of the whole job from a measured speed, or None; without
+        # it (or when it gives None) the time left is extrapolated from the stage's elapsed time
+        self.time_left: Callable[[str, int, int], float | None] | None = None
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -54,8 +57,8 @@ class Job:
             return
         now = time.monotonic()
         started = self._stage_started.setdefault(stage, now)
-        left = None
-        if 0 < done < total:
+        left = self.time_left(stage, done, total) if self.time_left else None
+        if left is None and 0 < done < total:
             left = (now - started) / done * (total - done)
         self._on_progress(Progress(stage, done, total, message, left))
 

@@ -2,9 +2,11 @@
 
 A study folder holds everything needed to look at a study again or to finish it:
 ``study.json`` (settings, never secrets), ``split.json``, ``results.csv`` (rewritten after every test
-photo, so a killed run loses nothing finished), ``summary.json``, ``manifest.json`` and
-``confidence_histogram.png``. Running the same settings into the same folder again skips the rows
-already there.
+photo, so a killed run loses nothing finished), ``scores.csv`` (every candidate's score, so the
+operating point can be moved later, core.metrics), ``summary.json``, ``manifest.json``,
+``confidence_histogram.png`` and ``reidentification_curve.png``. Running the same settings into the
+same folder again skips the rows already there; a folder that holds a different study is refused
+(``core.study_folder``).
 """
 from __future__ import annotations
 
@@ -15,15 +17,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .calibration import ask_for_every_candidate, ensure_clean_scores
 from .conditions import PreparedCondition, parse_condition
 from .datasets import Dataset, open_dataset
-from .figures import confidence_histogram
+from .figures import confidence_histogram, reidentification_curve, threshold_marks
+from .gallery import Distractors, enrol_distractors, open_distractors
 from .images import NoFaceFound, UnusableImage, write_bytes_atomic
 from .jobs import NO_JOB, Job
+from .metrics import DEFAULT_FMR, ScoreLog, evaluate, own_thresholds, read_scores
 from .recognizers.registry import make_recognizer
-from .results import (ERROR, NO_FACE, ResultRow, outcome_for, package_versions, read_rows, summarize,
+from .results import (ERROR, NO_FACE, ResultRow, outcome_for, package_versions, read_rows,
                       write_json_atomic, write_rows_csv)
 from .split import Split, make_split
+from .study_folder import open_study_folder
 
 SECRET_OPTIONS = ("key",)  # never written to any file
 
@@ -38,10 +44,14 @@ class StudyConfig:
     conditions: list[str] = field(default_factory=lambda: ["none"])
     recognizer_options: dict[str, dict] = field(default_factory=dict)
     cloak_options: dict = field(default_factory=dict)
+    distractors: Path | None = None  # a dataset folder of other people, enrolled clean and never tested
+    fmr: float = DEFAULT_FMR  # the false-match rate that sets each recognizer's operating point (core.metrics)
+    repeat: int = 1  # runs of the seed-dependent conditions, seeds seed … seed+repeat−1 (core.repeats)
 
     def to_json(self) -> dict:
         data = asdict(self)
         data["dataset"], data["out"] = str(self.dataset), str(self.out)
+        data["distractors"] = str(self.distractors) if self.distractors else None
         data["recognizer_options"] = {
             name: {k: v for k, v in opts.items() if k not in SECRET_OPTIONS} for name, opts in self.recognizer_options.items()
         }
@@ -52,6 +62,7 @@ class StudyConfig:
     def from_json(cls, data: dict) -> "StudyConfig":
         data = dict(data)
         data["dataset"], data["out"] = Path(data["dataset"]), Path(data["out"])
+        data["distractors"] = Path(data["distractors"]) if data.get("distractors") else None
         return cls(**data)
 
 
@@ -88,6 +99,7 @@ class _Recorder:
         self.rows = read_rows(self.path)
         self.done = {r.key for r in self.rows}
         self.on_row = on_row
+        self.scores = ScoreLog(out)  # every candidate's score, for the operating points
 
     def add(self, row: ResultRow) -> None:
         self.rows.append(row)
@@ -111,20 +123,28 @@ def _split_for(config: StudyConfig, dataset: Dataset) -> Split:
     return split
 
 
-def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRow], None] | None = None) -> dict:
+def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRow], None] | None = None,
+              restart: bool = False) -> dict:
     """Run every condition with every recognizer and write the study folder; returns the summary.
+    A folder holding another study is refused (``DifferentStudy``) unless ``restart`` empties it first.
 
     Photos that cannot be used become rows with a reason (or notes, for training photos); the run
     goes on. An error that makes the rest pointless (a recognizer that cannot start, Azure refusing
     the key) stops it, with every finished row already on disk.
     """
-    conditions = [parse_condition(spec, **config.cloak_options) for spec in config.conditions]  # bad spellings fail now
+    options = {"seed": config.seed, **config.cloak_options}  # the seed also picks the photos @K keeps cloaked
+    conditions = [parse_condition(spec, **options) for spec in config.conditions]  # bad spellings fail now
     out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(out / "study.json", config.to_json())
     dataset = open_dataset(config.dataset, job)
+    fingerprint = dataset.fingerprint()
+    state = open_study_folder(out, config.to_json(), fingerprint, restart)
+    write_json_atomic(out / "study.json", config.to_json())
     for problem in dataset.problems:
         job.note(f"Unusable photo {problem}")
+    distractors = open_distractors(config.distractors, dataset, job) if config.distractors else None  # name clashes fail now
+    if distractors is not None:
+        job.note(f"Gallery: {len(distractors.people)} other people from {distractors.dataset.root} "
+                 f"({distractors.photos} photos), enrolled clean and never tested")
     split = _split_for(config, dataset)
     job.note(f"Split '{split.rule}': {len(split.people)} people, {split.training_photos} training and "
              f"{split.test_photos} test photos (saved in split.json)")
@@ -136,6 +156,8 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
     set_aside: dict[str, dict[str, str]] = {}
     notes: dict[str, list[str]] = {}
     described: dict[str, dict] = {}
+    asked: dict[tuple[str, str], str] = {}  # every pair asked for appears in the summary, judged or not
+    gallery: dict[tuple[str, str], int] = {}
     started = time.time()
 
     for condition in conditions:
@@ -145,33 +167,60 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
         for note in prepared.notes:
             job.note(f"{prepared.name}: {note}")
         for name in config.recognizers:
-            described[name] = _run_pair(prepared, name, config, dataset, split, recorder, set_aside, notes, job)
+            asked[(prepared.name, name)] = prepared.judged_as(name)
+            saved = state.finished(prepared.name, name)
+            if saved is not None and not _tests_left(prepared, name, split, recorder):
+                # finished in an earlier run (and its rows are all there): what it said is kept, nothing is redone
+                notes[prepared.name].extend(saved["notes"])
+                set_aside[prepared.name].update(saved["set_aside"])
+                described[name] = saved["described"]
+                if saved.get("gallery") is not None:
+                    gallery[(prepared.name, name)] = saved["gallery"]
+                continue
+            noted, aside = len(notes[prepared.name]), dict(set_aside[prepared.name])
+            described[name] = _run_pair(prepared, name, config, dataset, split, recorder, set_aside, notes, job,
+                                        distractors, gallery)
+            state.record(prepared.name, name, notes[prepared.name][noted:],
+                         {p: why for p, why in set_aside[prepared.name].items() if aside.get(p) != why}, described[name],
+                         gallery.get((prepared.name, name)))
 
-    summary = summarize(recorder.rows, set_aside, notes)
+    summary = _judge(config, dataset, split, recorder, set_aside, notes, described, job, distractors, asked)
+    for entry in summary["conditions"]:  # how many people the test photos were matched against
+        entry["gallery"] = gallery.get((entry["name"], entry["recognizer"]))
     summary["finished"] = True
     write_json_atomic(out / "summary.json", summary)
-    _write_manifest(out, config, dataset, split, described, started)
-    _write_histogram(out, recorder.rows)
+    _write_manifest(out, config, dataset, split, described, started, fingerprint, conditions, distractors)
+    _write_histogram(out, recorder.rows, summary)
     return summary
 
 
+def _tests_left(prepared: PreparedCondition, recognizer_name: str, split: Split, recorder: _Recorder) -> bool:
+    return any((prepared.name, recognizer_name, f) not in recorder.done
+               for p in split.people if p in prepared.training for f in split.test[p])
+
+
 def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyConfig, dataset: Dataset, split: Split,
-              recorder: _Recorder, set_aside: dict, notes: dict, job: Job) -> dict:
-    """Enrol one condition's training photos in one recognizer and identify every test photo."""
+              recorder: _Recorder, set_aside: dict, notes: dict, job: Job, distractors: Distractors | None = None,
+              gallery: dict | None = None) -> dict:
+    """Enrol one condition's training photos (and any distractors) in one recognizer and identify every test photo."""
     people = [p for p in split.people if p in prepared.training]
     tests = [(p, f) for p in people for f in split.test[p] if (prepared.name, recognizer_name, f) not in recorder.done]
     recognizer = make_recognizer(recognizer_name, job=job, **config.recognizer_options.get(recognizer_name, {}))
-    if not tests:
+    others = distractors.people if distractors is not None else {}
+    ask_for_every_candidate(recognizer, len(people) + len(others))
+    gallery = {} if gallery is None else gallery
+    gallery[(prepared.name, recognizer_name)] = len(people) + len(others)  # as planned; counted below when run
+    if not people:  # with people but no test left (killed before the pair was recorded), enrol again for its notes
         recognizer.close()
         return recognizer.describe()
     stage = f"{prepared.name} · {recognizer_name}"
     with recognizer:
         photos = [(p, photo) for p in people for photo in prepared.training[p]]
-        plan = recognizer.plan(len(people), len(photos), len(tests))
+        plan = recognizer.plan(len(people) + len(others), len(photos) + sum(map(len, others.values())), len(tests))
         if plan is not None:
             job.note(f"{stage}: {plan}")
         enrolled: set[str] = set()
-        recognizer.expect([photo for _, photo in photos])
+        recognizer.expect([photo for _, photo in photos] + [photo for own in others.values() for photo in own])
         for i, (person, photo) in enumerate(photos):
             job.step(f"Enrolling training photos ({stage})", i, len(photos), photo.name)
             try:
@@ -184,6 +233,7 @@ def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyCo
         for person in people:
             if person not in enrolled:
                 set_aside[prepared.name][person] = "none of the training photos could be enrolled"
+        gallery[(prepared.name, recognizer_name)] = len(enrolled) + enrol_distractors(recognizer, others, stage, job)
         job.step(f"Training ({stage})", 0, 1)
         recognizer.train(job)
         recognizer.expect([dataset.root / relative for person, relative in tests if person in enrolled])
@@ -191,34 +241,56 @@ def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyCo
             job.step(f"Identifying test photos ({stage})", i, len(tests), relative)
             if person not in enrolled:
                 continue
-            recorder.add(_identify(recognizer, prepared, person, relative, dataset))
+            recorder.add(_identify(recognizer, prepared, person, relative, dataset, recorder.scores))
         job.step(f"Identifying test photos ({stage})", len(tests), len(tests))
         return recognizer.describe()  # after the run: it names the remote group and any scaled uploads
 
 
-def _identify(recognizer, prepared: PreparedCondition, person: str, relative: str, dataset: Dataset) -> ResultRow:
+def _identify(recognizer, prepared: PreparedCondition, person: str, relative: str, dataset: Dataset,
+              scores: ScoreLog | None = None) -> ResultRow:
+    """The row of one test photo; its outcome is provisional until ``_judge`` sets the operating point."""
     judged = prepared.judged_as(recognizer.name)
     try:
         candidates = recognizer.identify(dataset.root / relative)
     except UnusableImage as exc:
         outcome = NO_FACE if isinstance(exc, NoFaceFound) else ERROR
-        return ResultRow(prepared.name, recognizer.name, judged, person, relative, "", None, None, outcome, exc.reason)
+        return ResultRow(prepared.name, recognizer.name, judged, person, relative, "", None, None, outcome, exc.reason,
+                         rank1_correct=False)
+    if scores is not None:
+        scores.add(prepared.name, recognizer.name, relative, person, candidates)
     best = candidates[0] if candidates else None
     predicted = best.person if best else ""
     confidence = best.confidence if best else None
     outcome = outcome_for(person, predicted, confidence, recognizer.threshold)
     return ResultRow(prepared.name, recognizer.name, judged, person, relative, predicted, confidence,
-                     best.score if best else None, outcome)
+                     best.score if best else None, outcome, rank1_correct=bool(predicted) and predicted == person)
 
 
-def _write_manifest(out: Path, config: StudyConfig, dataset: Dataset, split: Split, described: dict, started: float) -> None:
+def _judge(config: StudyConfig, dataset: Dataset, split: Split, recorder: _Recorder, set_aside: dict, notes: dict,
+           described: dict, job: Job, distractors: Distractors | None = None, asked: dict | None = None) -> dict:
+    """Calibrate each recognizer on the clean enrolment, judge every row at that operating point, summarize."""
+    ensure_clean_scores(config, dataset, split, recorder.scores, job, distractors)
+    rows, summary, points = evaluate(recorder.rows, set_aside, notes, read_scores(recorder.scores.path), config.fmr,
+                                     own_thresholds(config.recognizer_options), asked)
+    recorder.rows = rows
+    write_rows_csv(recorder.path, rows)
+    for name, point in points.items():
+        if name in described:
+            described[name]["operating_point"] = point.to_json()
+    return summary
+
+
+def _write_manifest(out: Path, config: StudyConfig, dataset: Dataset, split: Split, described: dict, started: float,
+                    fingerprint: str, conditions: list | None = None, distractors: Distractors | None = None) -> None:
     write_json_atomic(out / "manifest.json", {
         "dataset": {"folder": str(dataset.root), "layout": dataset.layout, "photos": len(dataset.photos),
-                    "fingerprint_sha256": dataset.fingerprint(),
+                    "fingerprint_sha256": fingerprint,
                     "unusable_photos": [str(p) for p in dataset.problems]},
         "split": {"rule": split.rule, "seed": split.seed, "people": len(split.people), "left_out": split.left_out,
                   "strangers": split.strangers},
         "conditions": config.conditions,
+        "transformations": {c.name: c.record() for c in conditions or [] if hasattr(c, "record")},
+        "distractors": distractors.record() if distractors is not None else None,
         "recognizers": described,
         "cloak_options": config.to_json()["cloak_options"],
         "cloaking": _cloaking_record(config),
@@ -237,7 +309,12 @@ def _cloaking_record(config: StudyConfig) -> dict:
             "target_pool": describe_target_pool(options.get("target_pool"))}
 
 
-def _write_histogram(out: Path, rows: list[ResultRow]) -> None:
-    buf = io.BytesIO()
-    confidence_histogram(rows).savefig(buf, format="png")
-    write_bytes_atomic(out / "confidence_histogram.png", buf.getvalue())
+def _write_histogram(out: Path, rows: list[ResultRow], summary: dict | None = None) -> None:
+    """The confidence histogram, and the curve of people re-identified against the false-match rate."""
+    figures = {"confidence_histogram.png": confidence_histogram(rows, threshold_marks(summary))}
+    if summary is not None:
+        figures["reidentification_curve.png"] = reidentification_curve(summary)
+    for name, figure in figures.items():
+        buf = io.BytesIO()
+        figure.savefig(buf, format="png")
+        write_bytes_atomic(out / name, buf.getvalue())

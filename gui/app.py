@@ -7,10 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-ORGANISATION = "FawkesTracker"
-APP_NAME = "Fawkes Tracker"
-REPO = Path(__file__).resolve().parent.parent
-SAMPLE = REPO / "resources" / "sample"
+from .names import APP_NAME, ORGANISATION, REPO, SAMPLE  # noqa: F401 (kept importable from here)
 
 
 def user_data_dir() -> Path:

@@ -1,15 +1,16 @@
-"""Original | cloaked | difference amplified, side by side, zoomed and panned together."""
+"""Original | cloaked | (as enrolled, under a condition's modifiers) | difference amplified, side by side,
+zoomed and panned together."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QGridLayout, QHBoxLayout, QLabel,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from .errors import show_error
-from .worker import Task
+from .worker import Task, run_task
 
 ZOOM_STEP = 1.25
 
@@ -49,12 +50,17 @@ class CloakViewer(QWidget):
         self.fitting = True  # keep the whole photo in view as the window is resized, until the user zooms
         self.views = [SyncedView(self) for _ in range(3)]
         self.titles = [QLabel("Original"), QLabel("Cloaked"), QLabel("Difference ×20")]
+        # the photo as a modified condition enrols it (+jpeg, +resize, @K), shown only for such a condition
+        self.enrolled_view, self.enrolled_title = SyncedView(self), QLabel("As enrolled")
         grid = QGridLayout()
-        for i, (title, view) in enumerate(zip(self.titles, self.views)):
+        for i, (title, view) in enumerate(zip(self.titles[:2] + [self.enrolled_title, self.titles[2]],
+                                              self.views[:2] + [self.enrolled_view, self.views[2]])):
             title.setAlignment(Qt.AlignmentFlag.AlignCenter)
             grid.addWidget(title, 0, i)
             grid.addWidget(view, 1, i)
-        for view in self.views:  # pan together: each scroll bar drives the others
+        self.enrolled_view.hide()
+        self.enrolled_title.hide()
+        for view in self._synced():  # pan together: each scroll bar drives the others
             for bar_of in (QGraphicsView.horizontalScrollBar, QGraphicsView.verticalScrollBar):
                 bar_of(view).valueChanged.connect(lambda value, bar_of=bar_of: self._pan(bar_of, value))
 
@@ -84,23 +90,33 @@ class CloakViewer(QWidget):
         layout.addLayout(controls)
         self._pair: tuple | None = None  # (original, cloaked) RGB arrays
 
-    def show_pair(self, original: Path, cloaked: Path, metrics_text: str) -> Task:
-        """Load both photos off the GUI thread, then show them and their difference."""
+    def _synced(self) -> list[SyncedView]:
+        return [*self.views, self.enrolled_view]
+
+    def show_pair(self, original: Path, cloaked: Path, metrics_text: str,
+                  as_enrolled: Callable[[], tuple | None] | None = None) -> Task:
+        """Load both photos off the GUI thread, then show them and their difference; ``as_enrolled`` (run
+        there too) gives the photo as the selected condition enrols it and its words, or None."""
         self.metrics.setText(metrics_text)
 
         def load(job):
             from core.images import load_rgb
-            return load_rgb(original), load_rgb(cloaked)
+            return load_rgb(original), load_rgb(cloaked), as_enrolled() if as_enrolled else None
 
-        task = Task(load, f"loading {Path(cloaked).name}")
-        task.succeeded.connect(self._show_loaded)
-        task.failed.connect(lambda exc: show_error(self, f"showing {Path(cloaked).name}", exc))
-        return task.start()
+        return run_task(self, load, f"showing {Path(cloaked).name}", success=self._show_loaded)
 
-    def _show_loaded(self, pair: tuple) -> None:
-        self._pair = pair
+    def _show_loaded(self, loaded: tuple) -> None:
+        *pair, enrolled = loaded
+        self._pair = tuple(pair)
         self.views[0].show_pixmap(to_pixmap(pair[0]))
         self.views[1].show_pixmap(to_pixmap(pair[1]))
+        self.enrolled_view.setVisible(enrolled is not None)
+        self.enrolled_title.setVisible(enrolled is not None)
+        if enrolled is not None:
+            rgb, words = enrolled
+            self.enrolled_view.show_pixmap(to_pixmap(rgb))
+            self.enrolled_title.setText(f"As enrolled: {words}")
+            self.enrolled_title.setToolTip(f"The photo the study enrols under this condition ({rgb.shape[1]}×{rgb.shape[0]} px).")
         self._redraw_difference()
         if self.fitting:
             self.fit()
@@ -125,7 +141,7 @@ class CloakViewer(QWidget):
     def set_scale(self, scale: float, fitting: bool) -> None:
         self.fitting = fitting
         self._scale = min(max(scale, 0.05), 40.0)
-        for view in self.views:
+        for view in self._synced():
             view.resetTransform()
             view.scale(self._scale, self._scale)
 
@@ -138,7 +154,7 @@ class CloakViewer(QWidget):
         self.set_scale(min(viewport.width() / rect.width(), viewport.height() / rect.height()) * 0.98, fitting=True)
 
     def _pan(self, bar_of, value: int) -> None:
-        for view in self.views:
+        for view in self._synced():
             bar = bar_of(view)
             if bar.value() != value:
                 bar.setValue(value)

@@ -10,8 +10,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from .cloak_viewer import CloakViewer
-from .errors import show_error
-from .worker import ProgressPanel, Task
+from .errors import log, show_error
+from .what_if import WhatIfPanel
+from .worker import ProgressPanel, Task, run_task
 
 VERSIONS = {"0.3": "0.3.1 — targeted (as in the reference study)", "1.0": "1.0 — untargeted"}
 EXTRACTORS = {
@@ -29,6 +30,8 @@ class CloakingTab(QWidget):
         self.window = window
         self.settings = window.settings
         self.reports: list = []
+        self._shown = False  # this computer's speed is measured the first time the tab is shown
+        self._descriptions = 0  # the latest description asked for; older answers are stale
 
         # ---- how to cloak
         self.version = QComboBox()
@@ -161,6 +164,9 @@ class CloakingTab(QWidget):
         row.addWidget(self.external_command, 1)
         row.addWidget(external_button)
         conditions_layout.addLayout(row)
+        self.what_if = WhatIfPanel(self.settings)
+        self.what_if.modifier_chosen.connect(self.add_modifier)
+        conditions_layout.addWidget(self.what_if)
         conditions_group = QGroupBox("Conditions in the study")
         conditions_group.setLayout(conditions_layout)
 
@@ -202,6 +208,14 @@ class CloakingTab(QWidget):
         self.mode.currentIndexChanged.connect(self.describe_mode)
         for box in self.extractor_boxes.values():
             box.toggled.connect(self.describe_mode)
+        self.custom_steps.valueChanged.connect(self.describe_mode)
+        self.device.currentIndexChanged.connect(self.describe_mode)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._shown:
+            self._shown = True
+            self.describe_mode()  # now with a measurement of this computer, the first time
 
     # ---- settings ------------------------------------------------------------------------------
     def _restore(self) -> None:
@@ -215,7 +229,9 @@ class CloakingTab(QWidget):
         self.seed.setValue(int(self.settings.value("cloak/seed", 0)))
         self.strict_budget.setChecked(str(self.settings.value("cloak/strict_budget", "false")).lower() == "true")
         self.device.setCurrentText(str(self.settings.value("cloak/device", "auto")))
-        conditions = self.settings.value("study/conditions", "none")
+        from core.sample import first_run_conditions  # first launch: clean, real Fawkes min and high, ours
+
+        conditions = self.settings.value("study/conditions", "\n".join(first_run_conditions()))
         self.set_conditions(conditions.split("\n") if isinstance(conditions, str) else list(conditions))
 
     def save_settings(self) -> None:
@@ -246,22 +262,29 @@ class CloakingTab(QWidget):
         self.custom_row.setEnabled(self.mode.currentText() == "custom")
 
     def describe_mode(self) -> None:
-        """describe_mode may time a step on this computer: ask it off the GUI thread."""
-        version, mode, count = self.version.currentData(), self.mode.currentText(), max(len(self.extractors()), 1)
+        """The mode in words and the time the split's training photos take here, worked out off the GUI
+        thread: once the tab has been shown, the first call measures this computer (about 2 s)."""
+        version, mode, extractors = self.version.currentData(), self.mode.currentText(), tuple(self.extractors() or ["dlib"])
+        custom, device, measure, data_dir = self.custom(), self.device.currentText(), self._shown, self.window.data_dir
+        photos = self.window.split.training_photos if self.window.split is not None else 0
         self.custom_row.setEnabled(mode == "custom")
         self.description.setText("Working out what this mode does and how long it takes here…")
+        self._descriptions += 1
+        ticket = self._descriptions
 
         def describe(job):  # the engine imports torch: keep it off the GUI thread and out of start-up
-            from core.cloaking.engine import describe_mode
-            return describe_mode(version, mode, count)
+            from core.cloaking.estimate import describe_run
+            return describe_run(version, mode, custom, extractors, device, photos, data_dir, measure, job)
 
-        task = Task(describe, "describing the mode")
-        task.succeeded.connect(lambda text: self._described(version, mode, text))
-        task.failed.connect(lambda exc: self.description.setText(f"(No description: {exc})"))
-        task.start()
+        run_task(self, describe, "describing the mode", success=lambda text: self._described(ticket, text),
+                 failure=lambda exc: self._not_described(ticket, exc))
 
-    def _described(self, version: str, mode: str, text: str) -> None:
-        if (version, mode) == (self.version.currentData(), self.mode.currentText()):  # not stale
+    def _not_described(self, ticket: int, exc: BaseException) -> None:
+        log.warning("No description of the mode: %s", exc)
+        self._described(ticket, f"(No description: {exc})")
+
+    def _described(self, ticket: int, text: str) -> None:
+        if ticket == self._descriptions:  # not stale
             self.description.setText(text)
 
     def extractors(self) -> list[str]:
@@ -348,6 +371,23 @@ class CloakingTab(QWidget):
         items = (self.conditions_list.item(i) for i in range(self.conditions_list.count()))
         return [item.data(Qt.ItemDataRole.UserRole) for item in items if item.checkState() == Qt.CheckState.Checked]
 
+    def add_modifier(self, modifier: str) -> None:
+        """The selected condition under a what-if (``+resize:1080+jpeg:75``, ``@3``), as one more condition."""
+        from core.modifiers import split_modifiers
+
+        item = self.conditions_list.currentItem()
+        if item is None:
+            self.window.statusBar().showMessage("Select a condition in the list first, then add the what-if to it.")
+            return
+        spec = item.data(Qt.ItemDataRole.UserRole) + modifier
+        try:
+            split_modifiers(spec)
+        except ValueError as exc:
+            self.window.statusBar().showMessage(str(exc))
+            return
+        self.add_condition(spec)
+        self.conditions_list.setCurrentRow(self.all_conditions().index(spec))
+
     def _choose_import(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder of photos cloaked by another tool",
                                                   str(self.settings.value("dirs/import", str(Path.home()))))
@@ -363,6 +403,7 @@ class CloakingTab(QWidget):
     # ---- cloaking ------------------------------------------------------------------------------
     def dataset_changed(self) -> None:
         self.cloak_button.setEnabled(self.window.split is not None)
+        self.describe_mode()  # the time for this split's training photos
 
     def _start_job(self, action: str, why_dataset: str):
         """The open dataset and split, with the table emptied for a new job; None (said why) when it cannot start."""
@@ -401,21 +442,21 @@ class CloakingTab(QWidget):
                 + ("-strict" if settings["strict_budget"] else "") + (f"-strangers{self.strangers.value()}" if self.strangers.value() else ""))
         out_dir = self.window.data_dir / "cloaks" / dataset.root.name / name
         started = time.monotonic()
+        data_dir = self.window.data_dir
 
         def cloak(job):
             from core.cloaking.engine import CloakSettings, cloak_photos
+            from core.cloaking.estimate import run_clock
+            job.time_left = run_clock(CloakSettings(**settings), len(photos), data_dir)  # the measured speed, if any
             return cloak_photos(photos, out_dir, CloakSettings(**settings), job, pool=pool, person_of=person_of)
 
         def summary(reports: list) -> str:
             cloaked = sum(1 for r in reports if r.output)
             return f"{cloaked} of {len(reports)} photos cloaked in {time.monotonic() - started:.0f} s."
 
-        task = Task(cloak, f"cloaking {len(photos)} training photos ({settings['version']} {settings['mode']})")
-        self.progress.watch(task)  # first: the panel's "Done." comes before the summary below
-        task.succeeded.connect(lambda reports: self._show_reports(reports, summary(reports)))
-        task.failed.connect(lambda exc: show_error(self, "cloaking the training photos", exc))
         self.save_settings()
-        return task.start()
+        return run_task(self, cloak, f"cloaking {len(photos)} training photos ({settings['version']} {settings['mode']})",
+                        success=lambda reports: self._show_reports(reports, summary(reports)), panel=self.progress)
 
     def look_at_imported(self) -> Task | None:
         """Measure the selected imported folder's cloaks against their originals and list them for the viewer."""
@@ -428,30 +469,38 @@ class CloakingTab(QWidget):
         if ready is None:
             return None
         dataset, split = ready
-        folder = Path(spec.split(":", 1)[1])
+        from core.modifiers import split_modifiers
+
+        folder = Path(split_modifiers(spec)[0].split(":", 1)[1])  # the cloaks as imported, before any what-if
 
         def measure(job):
             from core.cloaking.compare import compare_imported
             return compare_imported(folder, dataset, split, job)
 
-        def summary(reports: list) -> str:
-            if not reports:
-                return f"No photo in {folder} is a cloak of a training photo of this split (names must match)."
-            unusable = sum(1 for r in reports if not r.output)
-            return f"{len(reports)} imported cloaks from {folder.name}" + (f"; {unusable} could not be compared." if unusable else ".")
+        unpaired: list[str] = []  # cloaks that could belong to several photos, named (core.pairing)
 
-        task = Task(measure, f"measuring the cloaks in {folder.name}")
-        self.progress.watch(task)
-        task.succeeded.connect(lambda reports: self._show_reports(reports, summary(reports)))
-        task.failed.connect(lambda exc: show_error(self, "measuring the imported cloaks", exc))
-        return task.start()
+        def summary(reports: list) -> str:
+            left = (f" Not used: {unpaired[0]}" + (f" (and {len(unpaired) - 1} more, see the log)" if len(unpaired) > 1 else "")
+                    if unpaired else "")
+            if not reports:
+                return f"No photo in {folder} is a cloak of a training photo of this split (names must match).{left}"
+            unusable = sum(1 for r in reports if not r.output)
+            return (f"{len(reports)} imported cloaks from {folder.name}" + (f"; {unusable} could not be compared." if unusable else ".")
+                    + left)
+
+        def unpaired_note(text: str) -> None:
+            unpaired.append(text)
+            log.info("Imported cloaks in %s: %s", folder, text)
+
+        return run_task(self, measure, f"measuring the cloaks in {folder.name}", panel=self.progress, note=unpaired_note,
+                        success=lambda reports: self._show_reports(reports, summary(reports)))
 
     def _show_reports(self, reports: list, summary: str) -> None:
         self.reports = list(reports)
         self.table.setRowCount(len(self.reports))
         for row, report in enumerate(self.reports):
             shift = ", ".join(f"{name} {value:.3f}" for name, value in (report.feature_shift or {}).items())
-            cells = [Path(report.source).name, str(report.faces), _num(report.dssim, 4), _num(report.psnr, 1),
+            cells = [self._photo_name(report.source), str(report.faces), _num(report.dssim, 4), _num(report.psnr, 1),
                      _num(report.max_change, 0), shift, _num(report.seconds, 1), report.variant or "another tool",
                      report.problem or "; ".join(x for x in (report.note, "reused from the cache" if report.cached else "",
                                                              f"DSSIM on the {report.view}" if report.view else "") if x)]
@@ -464,6 +513,12 @@ class CloakingTab(QWidget):
         if self.reports:
             self.table.selectRow(0)
 
+    def _photo_name(self, photo) -> str:
+        """The photo's path in the dataset: two people may both have a 1.jpg."""
+        root = self.window.dataset.root if self.window.dataset is not None else None
+        photo = Path(photo)
+        return photo.relative_to(root).as_posix() if root is not None and photo.is_relative_to(root) else photo.name
+
     def _view(self, row: int) -> None:
         if not 0 <= row < len(self.reports):
             return
@@ -473,7 +528,29 @@ class CloakingTab(QWidget):
             return
         text = (f"<b>{Path(report.source).name}</b> · DSSIM {_num(report.dssim, 4)} · PSNR {_num(report.psnr, 1)} dB · "
                 f"largest change {_num(report.max_change, 0)} of 255 · faces {report.faces}")
-        self.viewer.show_pair(Path(report.source), Path(report.output), text)
+        self.viewer.show_pair(Path(report.source), Path(report.output), text, self._as_enrolled(report))
+
+    def _as_enrolled(self, report):
+        """How the selected condition's modifiers would enrol this cloak (None without modifiers)."""
+        item, dataset, split = self.conditions_list.currentItem(), self.window.dataset, self.window.split
+        spec = item.data(Qt.ItemDataRole.UserRole) if item else ""
+        if not describe_modifiers(spec) or dataset is None or split is None:
+            return None
+        source, cloak, seed = Path(report.source), Path(report.output), self.seed.value()
+        relative = dataset.relative(source) if source.is_relative_to(dataset.root) else source.name
+        person = next((p for p, files in split.train.items() if relative in files), "")
+
+        def as_enrolled():
+            from core.modifiers.preview import as_enrolled
+            return as_enrolled(spec, cloak, source, seed, person, split.train.get(person, []), relative)
+
+        return as_enrolled
+
+
+def describe_modifiers(spec: str) -> str:
+    from core.modifiers import describe_modifiers as words  # plain strings, no torch
+
+    return words(spec)
 
 
 def modes_of(version: str) -> list[str]:
@@ -487,12 +564,28 @@ def _num(value, digits: int) -> str:
 
 
 def describe_condition(spec: str) -> str:
+    from core.modifiers import split_modifiers
+
+    try:
+        base, steps = split_modifiers(spec)
+    except ValueError:
+        return spec
+    if steps:
+        kind, _, rest = base.partition(":")
+        short = {"none": "clean photos", "import": f"imported cloaks ({Path(rest).name})",
+                 "fawkes": f"Fawkes {rest.replace(':', ' ')}", "external": f"original Fawkes {rest}"}.get(kind, base)
+        return f"{short} · what if: {describe_modifiers(spec)}"
     if spec == "none":
         return "none — clean training photos (for comparison)"
     if spec.startswith("fawkes:"):
         _, version, mode = spec.split(":", 2)
         return f"Fawkes {version} {mode} — cloaked by this app"
     if spec.startswith("import:"):
+        from core.sample import bundled_cloak_mode
+
+        mode = bundled_cloak_mode(spec.split(":", 1)[1])
+        if mode:
+            return f"real Fawkes 0.3.1 {mode} — the original program's cloaks, imported"
         return f"imported cloaks — {spec.split(':', 1)[1]}"
     if spec.startswith("external:"):
         return f"original Fawkes {spec.split(':', 1)[1]} — run by the original program"

@@ -8,8 +8,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QListView, QListWidget, QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
-from .errors import show_error
-from .worker import ProgressPanel, Task
+from .worker import ProgressPanel, Task, run_task
 
 ROLE_COLOURS = {"train": QColor("#dbe9f7"), "test": QColor("#fde2c4"), None: QColor("#e6e6e6")}
 ROLE_WORDS = {"train": "training", "test": "test", None: "not in the study"}
@@ -76,10 +75,14 @@ class DatasetTab(QWidget):
         self.download_button.setToolTip("240 photos of 40 people from the Technical University of Denmark (about 50 MB). "
                                         "An interrupted download continues where it stopped.")
         self.download_button.clicked.connect(self.download_imm)
+        self.check_button = QPushButton("Am I protected? Check my own photos…")
+        self.check_button.setToolTip("Cloak your own photos and see whether face recognizers still pick you out of a crowd.")
+        self.check_button.clicked.connect(lambda: self.window.check_my_photos())
         top = QHBoxLayout()
         top.addWidget(self.folder_label, 1)
         top.addWidget(open_button)
         top.addWidget(self.download_button)
+        top.addWidget(self.check_button)
 
         self.people = QListWidget()
         self.people.setToolTip("Click a person to show only their photos.")
@@ -165,13 +168,9 @@ class DatasetTab(QWidget):
             from core.datasets import open_dataset
             return open_dataset(folder, job)
 
-        task = Task(open_in_worker, f"opening {folder.name}")
-        task.succeeded.connect(self.show_dataset)
-        task.failed.connect(lambda exc: show_error(
-            self, f"opening the dataset {folder}", exc,
-            "Choose a folder with face photos named like 01-6m.jpg, one sub-folder per person, or a CSV file,person."))
-        self.progress.watch(task)
-        return task.start()
+        return run_task(self, open_in_worker, f"opening the dataset {folder}", success=self.show_dataset, panel=self.progress,
+                        advice="Choose a folder with face photos named like 01-6m.jpg, one sub-folder per person, "
+                               "or a CSV file,person.")
 
     def show_dataset(self, dataset) -> None:
         self.dataset = dataset
@@ -188,12 +187,8 @@ class DatasetTab(QWidget):
             from core.download import IMM_URL, download_imm
             return download_imm(target, job, str(url or IMM_URL))
 
-        task = Task(download, "downloading the IMM database")
-        task.succeeded.connect(self.open_folder)
-        task.note.connect(lambda text: self.window.statusBar().showMessage(text))
-        task.failed.connect(lambda exc: show_error(self, "downloading the IMM database", exc))
-        self.progress.watch(task)
-        return task.start()
+        return run_task(self, download, "downloading the IMM database", success=self.open_folder, panel=self.progress,
+                        note=lambda text: self.window.statusBar().showMessage(text))
 
     # ---- split ------------------------------------------------------------------------------------
     def rule(self) -> tuple[str, int]:

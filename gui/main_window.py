@@ -9,14 +9,14 @@ from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget
 
-from .app import APP_NAME, REPO, SAMPLE
+from .names import APP_NAME, REPO, SAMPLE
 from .cloaking_tab import CloakingTab
 from .dataset_tab import DatasetTab
 from .errors import log, show_error
 from .recognition_tab import RecognitionTab
 from .results_tab import ResultsTab
 from .thumbnails import ThumbnailCache
-from .worker import Task
+from .worker import Task, run_task
 
 
 WARM_UP_AFTER_MS = 300
@@ -73,7 +73,7 @@ class MainWindow(QMainWindow):
         """Load the heavy libraries in the background once the window is up, so no click waits for them."""
         self.cloaking_tab.describe_mode()
         self.recognition_tab.show_keyring_state()
-        self.warm_up = Task(load_libraries, "loading the libraries").start()
+        self.warm_up = run_task(self, load_libraries, "loading the libraries")
 
     # ---- menus -------------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -100,6 +100,9 @@ class MainWindow(QMainWindow):
         self.save_csv_action = action(file, "Save results as &CSV…", self.save_csv, "Ctrl+E", "One row per test photo.")
         action(file, "Export histogram as &PNG…", lambda: self.export_histogram("png"), "Ctrl+Shift+P")
         action(file, "Export histogram as S&VG…", lambda: self.export_histogram("svg"), "Ctrl+Shift+V")
+        self.export_report_action = action(file, "Export &report (PDF)…", self.export_report, "Ctrl+Shift+R",
+                                           "A PDF to share: the answer in sentences, the table, the figures, example "
+                                           "cloaks and how the study was made.")
         file.addSeparator()
         action(file, "&Quit", self.close, "Ctrl+Q")
 
@@ -108,6 +111,8 @@ class MainWindow(QMainWindow):
                                    "Cloak the split's training photos with the chosen version and mode, to look at them.")
         self.run_action = action(study, "&Run the study", self.run_study, "Ctrl+R",
                                  "Enrol the training photos of every condition, identify the test photos, report.")
+        action(study, "Check my own &photos…", self.check_my_photos, "Ctrl+Shift+M",
+               "Am I protected? Cloak your own photos and see whether face recognizers still pick you out.")
         action(study, "C&ancel what is running", Task.cancel_all, "Esc", "Stop after the current step; finished work is kept.")
 
         view = self.menuBar().addMenu("&View")
@@ -140,7 +145,8 @@ class MainWindow(QMainWindow):
             dataset=self.dataset.root, out=out or self.data_dir / "studies" / time.strftime("%Y-%m-%d_%H-%M-%S"),
             split=rule, seed=seed, recognizers=self.recognition_tab.recognizers(),
             conditions=self.cloaking_tab.conditions(), recognizer_options=self.recognition_tab.recognizer_options(),
-            cloak_options=self.cloaking_tab.cloak_options())
+            cloak_options=self.cloaking_tab.cloak_options(), distractors=self.cloaking_tab.what_if.distractors,
+            fmr=self.recognition_tab.chosen_fmr(), repeat=self.recognition_tab.repeat.value())
 
     def run_study(self) -> None:
         if self.dataset is None:
@@ -151,6 +157,17 @@ class MainWindow(QMainWindow):
             return
         self.tabs.setCurrentWidget(self.results_tab)
         self.results_tab.run(self.study_config())
+
+    def check_my_photos(self):
+        """The "Am I protected?" dialog (one at a time; it keeps its answer until closed)."""
+        from .self_check_dialog import SelfCheckDialog
+
+        dialog = getattr(self, "self_check_dialog", None)
+        if dialog is None or not dialog.isVisible():
+            dialog = self.self_check_dialog = SelfCheckDialog(self)
+        dialog.show()
+        dialog.raise_()
+        return dialog
 
     def choose_study(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open a study folder", self._last_dir("study"))
@@ -172,7 +189,9 @@ class MainWindow(QMainWindow):
             self.dataset_tab.set_rule(study.config.split, study.config.seed)
             self.dataset_tab.open_folder(study.config.dataset)
         self.cloaking_tab.set_conditions(study.config.conditions)
+        self.cloaking_tab.what_if.set_distractors(study.config.distractors)
         self.recognition_tab.set_recognizers(study.config.recognizers)
+        self.recognition_tab.set_fmr(study.config.fmr)
         self.results_tab.show_study(study)
         self.tabs.setCurrentWidget(self.results_tab)
         if not study.finished:
@@ -243,6 +262,28 @@ class MainWindow(QMainWindow):
             return
         self.settings.setValue("dirs/figure", str(path.parent))
         self.statusBar().showMessage(f"Histogram saved to {path}.")
+
+    def export_report(self) -> None:
+        source = self.results_tab.study_dir
+        if source is None or not (source / "summary.json").exists():
+            QMessageBox.information(self, APP_NAME, "There is no finished study to report yet: run one first "
+                                    "(Study › Run the study), or open one (File › Open study…).")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export the report as PDF", str(Path(self._last_dir("report")) / f"{source.name}.pdf"),
+                                              "PDF files (*.pdf)")
+        if path:
+            self.export_report_to(Path(path))
+
+    def export_report_to(self, path: Path) -> Task:
+        source = self.results_tab.study_dir
+
+        def report(job):
+            from core.report import make_report
+            return make_report(source, path)
+
+        self.settings.setValue("dirs/report", str(path.parent))
+        return run_task(self, report, f"writing the report {path.name}", advice="Choose a folder you can write to.",
+                        success=lambda written: self.statusBar().showMessage(f"Report saved to {written}."))
 
     # ---- help and housekeeping ---------------------------------------------------------------------
     def show_about(self) -> None:

@@ -1,12 +1,12 @@
-"""Recognition tab: which recognizers judge the cloaks, their threshold, and the Azure Face connection."""
+"""Recognition tab: which recognizers judge the cloaks, how strict they are (the false-match rate), how many runs,
+and the Azure Face connection."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QListWidget, QPushButton, QVBoxLayout, QWidget)
+                               QLineEdit, QListWidget, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from .errors import show_error
-from .worker import Task
+from .worker import Task, run_task
 
 RECOGNIZERS = {
     "dlib": "dlib's ResNet face descriptor, on this computer (what most open-source face tools use).",
@@ -48,12 +48,39 @@ class RecognitionTab(QWidget):
         self.threshold.setSingleStep(0.05)
         self.threshold.setDecimals(2)
         self.threshold.setValue(float(self.settings.value("recognition/threshold", 0.5)))
-        self.threshold.setToolTip("A test photo counts as identified only with a confidence at or above this. "
-                                  "0.5 matches dlib's usual distance of 0.6 and Azure's default.")
+        self.threshold.setToolTip("Azure's own confidence line (0.5 is Azure's default), used only when the study has no "
+                                  "clean condition to calibrate Azure on. The other recognizers are always calibrated.")
         threshold_row = QHBoxLayout()
-        threshold_row.addWidget(QLabel("Confidence threshold"))
+        threshold_row.addWidget(QLabel("Azure's confidence line without a clean condition"))
         threshold_row.addWidget(self.threshold)
         threshold_row.addStretch(1)
+        self.fmr = QComboBox()
+        self.fmr.setObjectName("fmrChoice")
+        from core.metrics import DEFAULT_FMR, FMR_CHOICES, fmr_label, fmr_words
+
+        for value in FMR_CHOICES:
+            self.fmr.addItem(f"{fmr_label(value)}: {fmr_words(value)}", value)
+        saved = float(self.settings.value("recognition/fmr", DEFAULT_FMR))
+        self.fmr.setCurrentIndex(max(self.fmr.findData(saved), 0))
+        self.fmr.setToolTip("How strict every recognizer is: its threshold is set on the clean photos so that a "
+                            "stranger passes for a given person this often (the false-match rate). The Results tab "
+                            "can show a finished study at another rate without running it again.")
+        fmr_row = QHBoxLayout()
+        fmr_row.addWidget(QLabel("Strictness (false-match rate)"))
+        fmr_row.addWidget(self.fmr)
+        fmr_row.addStretch(1)
+        self.repeat = QSpinBox()
+        self.repeat.setObjectName("repeatSpin")
+        self.repeat.setRange(1, 20)
+        self.repeat.setValue(int(self.settings.value("recognition/repeat", 1)))
+        self.repeat.setToolTip("Run our own cloaking (and a random split) this many times with seeds seed, seed+1, …: "
+                               "the summary gives each run and the mean, min and max.")
+        repeat_row = QHBoxLayout()
+        repeat_row.addWidget(QLabel("Runs (seeds)"))
+        repeat_row.addWidget(self.repeat)
+        repeat_row.addStretch(1)
+        choose.addLayout(fmr_row)
+        choose.addLayout(repeat_row)
         choose.addLayout(threshold_row)
         run_button = QPushButton("Run the study")
         run_button.setToolTip("Enrol the training photos of every ticked condition, identify the test photos (Ctrl+R).")
@@ -144,7 +171,17 @@ class RecognitionTab(QWidget):
                 options["azure"]["key"] = self.key.text().strip()
         return options
 
+    def chosen_fmr(self) -> float:
+        return float(self.fmr.currentData())
+
+    def set_fmr(self, fmr: float) -> None:
+        index = self.fmr.findData(fmr)
+        if index >= 0:
+            self.fmr.setCurrentIndex(index)
+
     def save_settings(self) -> None:
+        self.settings.setValue("recognition/fmr", self.chosen_fmr())
+        self.settings.setValue("recognition/repeat", self.repeat.value())
         self.settings.setValue("recognition/chosen", ",".join(self.recognizers()))
         self.settings.setValue("recognition/threshold", self.threshold.value())
         self.settings.setValue("azure/endpoint", self.endpoint.text().strip())
@@ -156,9 +193,8 @@ class RecognitionTab(QWidget):
         """Asking the keyring can take a moment (it may start a D-Bus session): off the GUI thread."""
         from core.credentials import keyring_available, load_key
 
-        task = Task(lambda job: (*keyring_available(), load_key() is not None), "looking for the keyring")
-        task.succeeded.connect(lambda state: self._keyring_state(*state))
-        task.start()
+        run_task(self, lambda job: (*keyring_available(), load_key() is not None), "looking for the keyring",
+                 success=lambda state: self._keyring_state(*state))
 
     def _keyring_state(self, available: bool, where: str, saved: bool) -> None:
         saved_words = " A key is saved." if saved else " No key is saved yet."
@@ -198,10 +234,8 @@ class RecognitionTab(QWidget):
         if credentials is None:
             return None
         self.answer.setText("Asking Azure…")
-        task = Task(lambda job: test_connection(*credentials), "testing the Azure connection")
-        task.succeeded.connect(lambda result: self.answer.setText(("✔ " if result[0] else "✘ ") + result[1]))
-        task.failed.connect(lambda exc: show_error(self, "testing the Azure connection", exc))
-        return task.start()
+        return run_task(self, lambda job: test_connection(*credentials), "testing the Azure connection",
+                        success=lambda result: self.answer.setText(("✔ " if result[0] else "✘ ") + result[1]))
 
     def find_leftovers(self) -> Task | None:
         from core.recognizers.azure import leftover_groups
@@ -209,10 +243,8 @@ class RecognitionTab(QWidget):
         credentials = self._credentials()
         if credentials is None:
             return None
-        task = Task(lambda job: leftover_groups(*credentials, job), "listing leftover Azure groups")
-        task.succeeded.connect(self._show_leftovers)
-        task.failed.connect(lambda exc: show_error(self, "listing leftover Azure groups", exc))
-        return task.start()
+        return run_task(self, lambda job: leftover_groups(*credentials, job), "listing leftover Azure groups",
+                        success=self._show_leftovers)
 
     def _show_leftovers(self, groups: list) -> None:
         self.leftovers.clear()
@@ -229,7 +261,5 @@ class RecognitionTab(QWidget):
         if item is None or credentials is None:
             return None
         group_id = item.text()
-        task = Task(lambda job: delete_group(*credentials, group_id, job), f"deleting {group_id}")
-        task.succeeded.connect(lambda _: self.leftovers.takeItem(self.leftovers.row(item)))
-        task.failed.connect(lambda exc: show_error(self, f"deleting the Azure group {group_id}", exc))
-        return task.start()
+        return run_task(self, lambda job: delete_group(*credentials, group_id, job), f"deleting the Azure group {group_id}",
+                        success=lambda _: self.leftovers.takeItem(self.leftovers.row(item)))

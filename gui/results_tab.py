@@ -1,22 +1,21 @@
-"""Results tab: the live confidence histogram, the table per test photo, the summary and the transfer matrix."""
+"""Results tab: the live confidence histogram beside the re-identification curve, the table per test photo, the
+summary and the transfer matrix; a false-match-rate choice re-states a study from its files without running it."""
 from __future__ import annotations
 
 import io
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, QSortFilterProxyModel, Qt, QTimer
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPushButton, QSplitter, QTableView, QTableWidget, QTableWidgetItem, QTabWidget,
-                               QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
+                               QMessageBox, QPushButton, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from .errors import show_error
-from .worker import ProgressPanel, Task
+from .headline_panel import HeadlinePanel
+from .summary_table import SummaryTable
+from .worker import ProgressPanel, Task, run_task
 
 COLUMNS = ["Photo", "Person", "Predicted", "Outcome", "Confidence", "Condition", "Recognizer", "Judged", "File"]
 FIELDS = [None, "person", "predicted", "outcome", "confidence", "condition", "recognizer", "judged", "file"]
-SUMMARY_COLUMNS = ["Condition", "Recognizer", "Judged", "People", "Re-identified", "Protection rate",
-                   "Confidence min · median · max", "Set aside"]
 REDRAW_MS = 400  # the histogram is redrawn at most this often while rows arrive
 ALL = "(all)"
 
@@ -126,6 +125,8 @@ class ResultsTab(QWidget):
         self.summary: dict | None = None
         self.figure = None  # matplotlib, created on first use so the window opens fast
         self.canvas = None
+        self.curve_figure = None
+        self.curve_canvas = None
         self.matrix_canvas = None
 
         run_button = QPushButton("Run the study")
@@ -137,25 +138,38 @@ class ResultsTab(QWidget):
         self.resume_button.clicked.connect(self.resume)
         self.study_label = QLabel("No study yet.")
         self.study_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        from core.metrics import DEFAULT_FMR, FMR_CHOICES, fmr_label, fmr_words
+
+        self.fmr_choice = QComboBox()
+        self.fmr_choice.setObjectName("resultsFmr")
+        for value in FMR_CHOICES:
+            self.fmr_choice.addItem(f"{fmr_label(value)}: {fmr_words(value)}", value)
+        self.fmr_choice.setCurrentIndex(max(self.fmr_choice.findData(DEFAULT_FMR), 0))
+        self.fmr_choice.setToolTip("How strict every recognizer is: its threshold lets a stranger pass for a given person "
+                                   "this often on the clean photos. Changing it re-states the study from its files; "
+                                   "nothing is run again.")
+        self.fmr_choice.currentIndexChanged.connect(lambda: self.show_at_fmr(self.fmr_choice.currentData()))
         top = QHBoxLayout()
         top.addWidget(run_button)
         top.addWidget(self.resume_button)
         top.addWidget(self.study_label, 1)
+        top.addWidget(QLabel("Strictness"))
+        top.addWidget(self.fmr_choice)
         self.progress = ProgressPanel()
 
         self.histogram_box = QVBoxLayout()
         self.histogram_box.setContentsMargins(0, 0, 0, 0)
-        histogram_holder = QWidget()
-        histogram_holder.setLayout(self.histogram_box)
+        histogram_holder = QSplitter()  # the histogram, and the curve beside it
+        histogram_side = QWidget()
+        histogram_side.setLayout(self.histogram_box)
+        self.curve_box = QVBoxLayout()
+        self.curve_box.setContentsMargins(0, 0, 0, 0)
+        curve_side = QWidget()
+        curve_side.setLayout(self.curve_box)
+        histogram_holder.addWidget(histogram_side)
+        histogram_holder.addWidget(curve_side)
         histogram_holder.setMinimumHeight(260)
-        self.summary_table = QTableWidget(0, len(SUMMARY_COLUMNS))
-        self.summary_table.setHorizontalHeaderLabels(SUMMARY_COLUMNS)
-        self.summary_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.summary_table.horizontalHeader().setStretchLastSection(True)
-        self.summary_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.summary_table.setToolTip("Protection rate: people not re-identified ÷ people. White-box: judged by a network "
-                                      "the cloak was made against (overstates protection); black-box: by another one.")
-        self.summary_table.verticalHeader().setVisible(False)
+        self.summary_table = SummaryTable()
         self.matrix_holder = QWidget()
         self.matrix_box = QVBoxLayout(self.matrix_holder)
         self.matrix_box.setContentsMargins(0, 0, 0, 0)
@@ -208,9 +222,11 @@ class ResultsTab(QWidget):
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setSizes([560, 720])
+        splitter.setSizes([820, 560])  # the histogram and the curve side by side need the room
+        self.headline = HeadlinePanel()  # the answer in sentences, above everything else
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.headline)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.progress)
 
@@ -229,7 +245,7 @@ class ResultsTab(QWidget):
         return self.model.rows
 
     # ---- running ---------------------------------------------------------------------------------
-    def run(self, config, resume_rows: list | None = None) -> Task | None:
+    def run(self, config, resume_rows: list | None = None, restart: bool = False) -> Task | None:
         if self.progress.busy:
             self.window.statusBar().showMessage("A study is already running: wait for it, or cancel it first.")
             return None
@@ -239,18 +255,15 @@ class ResultsTab(QWidget):
         self.resume_button.setEnabled(False)
         self.redraw()
 
-        def study(job):  # runs in the worker; each finished row comes to the window as it is written
-            from core.study import run_study
-            return run_study(config, job, on_row=task.publish)
+        self._select_fmr(getattr(config, "fmr", None))
 
-        task = Task(study, "running the study")
-        task.partial.connect(self._row_arrived)
-        task.succeeded.connect(self._finished)
-        task.cancelled.connect(lambda: self._stopped("Cancelled"))
-        task.failed.connect(self._failed)
-        self.progress.watch(task)
+        def study(job):  # runs in the worker; each finished row comes to the window as it is written
+            from core.repeats import run_repeated
+            return run_repeated(config, job, on_row=job.publish, restart=restart)
+
         self.window.settings.setValue("study/last", str(self.study_dir))
-        return task.start()
+        return run_task(self, study, "running the study", partial=self._row_arrived, success=self._finished,
+                        cancelled=lambda: self._stopped("Cancelled"), failure=self._failed, panel=self.progress)
 
     def resume(self) -> None:
         if self.config is not None:
@@ -262,8 +275,11 @@ class ResultsTab(QWidget):
             self._redraw_timer.start()
 
     def _finished(self, summary: dict) -> None:
+        from core.results import read_rows
+
         self.summary = summary
         self._redraw_timer.stop()
+        self.model.set_rows(read_rows(self.study_dir / "results.csv"), Path(self.config.dataset))  # judged at the operating point
         self.redraw()
         self.study_label.setText(f"Study finished: {len(self.rows)} results in {self.study_dir}")
 
@@ -274,7 +290,12 @@ class ResultsTab(QWidget):
         self.study_label.setText(f"{why}: {len(self.rows)} results kept in {self.study_dir}")
 
     def _failed(self, exc: BaseException) -> None:
+        from core.study_folder import DifferentStudy
+
         self._stopped("Stopped by an error")
+        if isinstance(exc, DifferentStudy):
+            self.different_study_dialog = ask_about_other_study(self, exc, self.config)
+            return
         show_error(self, "running the study", exc, "The results finished so far are kept; fix the cause, then "
                    "press Finish the interrupted study.")
 
@@ -285,7 +306,37 @@ class ResultsTab(QWidget):
         state = "finished" if study.finished else "interrupted"
         self.study_label.setText(f"Study ({state}): {len(study.rows)} results in {self.study_dir}")
         self.resume_button.setEnabled(not study.finished)
+        self._select_fmr((study.summary or {}).get("fmr", getattr(study.config, "fmr", None)))
         self.redraw()
+
+    # ---- the operating point ---------------------------------------------------------------------
+    def _select_fmr(self, fmr) -> None:
+        index = self.fmr_choice.findData(fmr) if fmr is not None else -1
+        if index >= 0:
+            self.fmr_choice.blockSignals(True)
+            self.fmr_choice.setCurrentIndex(index)
+            self.fmr_choice.blockSignals(False)
+
+    def show_at_fmr(self, fmr: float) -> bool:
+        """Re-state the study shown at another false-match rate, from results.csv and scores.csv alone."""
+        from core.metrics import SCORES_FILE, own_thresholds, restate
+        from core.results import read_rows
+
+        why = ("The strictness can be changed when the study has finished." if self.progress.busy else
+               "Run a study first." if self.study_dir is None else
+               "This study folder has no scores.csv (made by an older version): run the study again to choose another "
+               "strictness." if not (self.study_dir / SCORES_FILE).exists() else "")
+        if why:
+            self._select_fmr((self.summary or {}).get("fmr", getattr(self.config, "fmr", None)))  # what is shown
+            self.window.statusBar().showMessage(why)
+            return False
+        self._select_fmr(fmr)
+        rows = read_rows(self.study_dir / "results.csv")
+        options = getattr(self.config, "recognizer_options", None) or {}
+        judged, self.summary = restate(rows, self.summary, self.study_dir / SCORES_FILE, fmr, own_thresholds(options))
+        self.model.set_rows(judged, self.model.root)
+        self.redraw()
+        return True
 
     # ---- drawing ---------------------------------------------------------------------------------
     def _ensure_canvas(self) -> None:
@@ -296,41 +347,34 @@ class ResultsTab(QWidget):
 
         self.figure = Figure(figsize=(6, 4), dpi=100)
         self.canvas = FigureCanvasQTAgg(self.figure)
-        self.canvas.setToolTip("How sure the recognizer was about each test photo, one colour per condition. "
-                               "Hatched bars at the right: photos with no result (no face, nothing above threshold).")
+        self.canvas.setToolTip("How sure the recognizer was about each test photo, one colour per condition. Solid: the "
+                               "best candidate is the right person; cross-hatched: somebody else. Dashed lines: each "
+                               "recognizer's threshold. Hatched bars at the right: photos with no result (no face).")
         self.histogram_box.addWidget(self.canvas)
+        self.curve_figure = Figure(figsize=(5, 4), dpi=100)
+        self.curve_canvas = FigureCanvasQTAgg(self.curve_figure)
+        self.curve_canvas.setToolTip("People re-identified at each strictness: left, a stranger rarely passes; right "
+                                     "(100%), no threshold at all: the best guess is right (rank-1).")
+        self.curve_box.addWidget(self.curve_canvas)
 
     def redraw(self) -> None:
-        from core.figures import draw_confidence_histogram
+        from core.figures import draw_confidence_histogram, draw_reidentification_curve, threshold_marks
         from core.results import summarize
 
         self._ensure_canvas()
-        draw_confidence_histogram(self.figure, self.rows, self._threshold())
+        draw_confidence_histogram(self.figure, self.rows, threshold_marks(self.summary) if self.summary else None)
         self.canvas.draw_idle()
         summary = self.summary if self.summary is not None else summarize(self.rows)
+        draw_reidentification_curve(self.curve_figure, summary)
+        self.curve_canvas.draw_idle()
         self._show_summary(summary)
+        self.headline.show_summary(self.summary, self.config)
         self._fill_filter_choices()
         self.table.resizeColumnsToContents()
 
-    def _threshold(self) -> float:
-        """The study's identification threshold (the same for every recognizer the window sets up)."""
-        options = getattr(self.config, "recognizer_options", None) or {}
-        thresholds = [o["threshold"] for o in options.values() if "threshold" in o]
-        return thresholds[0] if thresholds else 0.5
-
     def _show_summary(self, summary: dict) -> None:
         entries = summary.get("conditions", [])
-        self.summary_table.setRowCount(len(entries))
-        for i, e in enumerate(entries):
-            c = e.get("confidence") or {}
-            confidence = " · ".join("–" if c.get(k) is None else f"{c[k]:.2f}" for k in ("min", "median", "max"))
-            set_aside = "; ".join(f"{p}: {why}" for p, why in (e.get("set_aside") or {}).items())
-            cells = [e["name"], e["recognizer"], e.get("judged", ""), str(e["people"]),
-                     f"{e['reidentified']} of {e['people']}", f"{e['protection_rate']:.0%}", confidence, set_aside]
-            for j, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setToolTip(text)
-                self.summary_table.setItem(i, j, item)
+        self.summary_table.show_summary(summary)
         several = len({e["recognizer"] for e in entries}) > 1
         self.below.setTabEnabled(1, several)
         if several:
@@ -378,3 +422,27 @@ class ResultsTab(QWidget):
 
     def save_settings(self) -> None:
         pass  # the study folder is remembered when a study starts
+
+
+def ask_about_other_study(tab: ResultsTab, exc, config) -> QMessageBox:
+    """The folder holds another study: run in another folder, or start this one afresh; never mix the two."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Fawkes Tracker", f"The folder {exc.folder.name} holds a different study.",
+                      QMessageBox.StandardButton.Cancel, tab)
+    box.setObjectName("differentStudyDialog")
+    box.setInformativeText("What differs: " + "; ".join(exc.differences) + ".\n\nRun this study in another folder, "
+                           "or start this folder afresh (the results already in it are deleted).")
+    other = box.addButton("Another folder…", QMessageBox.ButtonRole.AcceptRole)
+    afresh = box.addButton("Start afresh", QMessageBox.ButtonRole.DestructiveRole)
+
+    def chosen(button) -> None:
+        if button is afresh:
+            tab.run(config, restart=True)
+        elif button is other:
+            folder = QFileDialog.getExistingDirectory(tab, "Choose an empty folder for the study", str(exc.folder.parent))
+            if folder:
+                config.out = Path(folder)
+                tab.run(config)
+
+    box.buttonClicked.connect(chosen)
+    box.open()
+    return box

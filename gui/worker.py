@@ -1,9 +1,12 @@
 """The window's one threading helper: run a core call off the GUI thread, with progress and cancel.
 
-``Task(call)`` runs ``call(job)`` in a worker thread (superqt's ``thread_worker`` machinery on Qt's
+``run_task(parent, call, description, success=..., panel=...)`` is how every part of the window starts
+background work: ``call(job)`` runs in a worker thread (superqt's ``thread_worker`` machinery on Qt's
 thread pool). ``job`` is a ``core.jobs.Job`` whose progress reports come back to the GUI thread as
 the ``progress`` signal; ``task.cancel()`` makes the core raise ``Cancelled`` at its next step. A
-call may hand partial results (e.g. study rows) to the window with ``task.publish(value)``.
+call may hand partial results (e.g. study rows) to the window with ``job.publish(value)``.
+A failure goes to the log file and a short dialog naming the task's description, unless the caller
+passes its own ``failure`` handler: no error can vanish.
 ``ProgressPanel`` is the bar + text + Cancel button every tab shows for its task.
 """
 from __future__ import annotations
@@ -20,6 +23,14 @@ from core.jobs import Cancelled, Job, Progress
 PROGRESS_INTERVAL_S = 0.05  # more often than this only floods the event loop
 
 
+class TaskJob(Job):
+    """A ``Job`` that can also hand partial results to the window (they arrive as ``Task.partial``)."""
+
+    def __init__(self, on_progress: Callable[[Progress], None], on_publish: Callable[[Any], None]):
+        super().__init__(on_progress)
+        self.publish = on_publish
+
+
 class Task(QObject):
     progress = Signal(object)  # core.jobs.Progress
     note = Signal(str)
@@ -31,10 +42,12 @@ class Task(QObject):
 
     _running: set["Task"] = set()  # keeps running tasks alive whoever else forgets them
 
-    def __init__(self, call: Callable[[Job], Any], description: str):
+    def __init__(self, call: Callable[[Job], Any], description: str, parent: QWidget | None = None, advice: str = ""):
         super().__init__()  # no parent: a task outlives the widget that started it until its thread ends
         self.description = description  # "opening the dataset": used in error dialogs
-        self.job = Job(self._report)
+        self.dialog_parent, self.advice = parent, advice
+        self.handles_failure = False  # True when the caller reacts to ``failed`` itself
+        self.job = TaskJob(self._report, self.publish)
         self._last_emit = 0.0
         self._last_stage = ""
         self._worker = create_worker(call, self.job, _start_thread=False, _ignore_errors=True)
@@ -72,8 +85,20 @@ class Task(QObject):
     def _on_error(self, exc: BaseException) -> None:
         if isinstance(exc, Cancelled):
             self.cancelled.emit()
-        else:
-            self.failed.emit(exc)
+            return
+        self.failed.emit(exc)
+        if not self.handles_failure:
+            self._default_failure(exc)
+
+    def _default_failure(self, exc: BaseException) -> None:
+        """The log file and a short dialog naming what was being done."""
+        import shiboken6
+
+        from .errors import show_error
+
+        parent = self.dialog_parent
+        self.error_dialog = show_error(parent if parent is not None and shiboken6.isValid(parent) else None,
+                                       self.description, exc, self.advice)
 
     def _on_finished(self) -> None:
         self.is_finished = True
@@ -90,6 +115,24 @@ class Task(QObject):
         """Cancel every task and wait for the threads to end (when the window closes)."""
         cls.cancel_all()
         return QThreadPool.globalInstance().waitForDone(timeout_ms)
+
+
+def run_task(parent: QWidget | None, call: Callable[[Job], Any], description: str, *,
+             success: Callable[[Any], None] | None = None, failure: Callable[[BaseException], None] | None = None,
+             partial: Callable[[Any], None] | None = None, note: Callable[[str], None] | None = None,
+             cancelled: Callable[[], None] | None = None, panel: "ProgressPanel | None" = None,
+             advice: str = "") -> Task:
+    """Start ``call(job)`` in the background and wire it in one expression. Without ``failure`` an error is
+    logged and shown in a dialog under ``parent`` ("Problem while <description>", then ``advice``)."""
+    task = Task(call, description, parent, advice)
+    if panel is not None:
+        panel.watch(task)  # first: the panel's "Done." comes before whatever ``success`` shows
+    for signal, slot in ((task.succeeded, success), (task.partial, partial), (task.note, note), (task.cancelled, cancelled),
+                         (task.failed, failure)):
+        if slot is not None:
+            signal.connect(slot)
+    task.handles_failure = failure is not None
+    return task.start()
 
 
 class ProgressPanel(QWidget):

@@ -8,7 +8,11 @@ gives the same answers as the local dlib recognizer on the same photos.
 
 Misbehaviour on demand (attributes, changeable while it runs): ``unapproved`` (403 UnsupportedFeature on
 face IDs and identify), ``rate_limit_every`` (429 to every Nth call, ``retry_hint`` "header", "message" or
-"none"), ``fail_next`` (that many 5xx answers), ``delay_s`` (slow answers), ``training_states``.
+"none"), ``fail_next`` (that many 5xx answers), ``delay_s`` (slow answers), ``training_states``,
+``quota_left`` (calls until the free tier's monthly quota is used up: 403 after that), ``busy`` (409
+ConcurrentOperationConflict on every change to a group, as while another client trains it).
+Like the real service, a group's training takes effect only once its status has been reported
+``succeeded``: identify before that answers 409 PersonGroupTrainingNotFinished.
 """
 from __future__ import annotations
 
@@ -45,6 +49,9 @@ UNAPPROVED = {
         },
     }
 }
+QUOTA_EXCEEDED = ("Out of call volume quota for FaceAPI F0 pricing tier. Please retry after 8 days. To increase your "
+                  "call volume switch to a paid tier.")
+CONFLICT = "There is a conflict operation on requested resource, please try later."
 ACCESS_DENIED = (
     "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an "
     "active subscription and use a correct regional API endpoint for your resource."
@@ -72,6 +79,7 @@ class _Group:
     persons: dict[str, _Person] = field(default_factory=dict)
     trained: dict[str, np.ndarray] | None = None  # personId -> mean descriptor, as of the last training
     training: list[str] | None = None  # states still to report, the last one sticks
+    ready: bool = False  # training reported "succeeded": identify may use ``trained``
 
 
 @dataclass
@@ -137,6 +145,8 @@ class FaceApiStandIn:
         self.fail_status = 503
         self.delay_s = 0.0
         self.training_states = ["nonstarted", "running", "succeeded"]
+        self.quota_left: int | None = None
+        self.busy = False
         self.groups: dict[str, _Group] = {}
         self.log: list[Logged] = []
         self._face_ids: dict[str, tuple[np.ndarray, str]] = {}
@@ -189,6 +199,12 @@ class FaceApiStandIn:
             if self.fail_next > 0:
                 self.fail_next -= 1
                 return self.fail_status, {}, {"error": {"code": "InternalServerError", "message": "Server busy."}}
+            if self.quota_left is not None:
+                if self.quota_left <= 0:
+                    return 403, {}, {"error": {"code": "403", "message": QUOTA_EXCEEDED}}
+                self.quota_left -= 1
+            if self.busy and method in ("PUT", "POST", "DELETE") and parsed.path.startswith(API + "/persongroups/"):
+                return 409, {}, {"error": {"code": "ConcurrentOperationConflict", "message": CONFLICT}}
         query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
         path = parsed.path[len(API):]
         try:
@@ -259,6 +275,7 @@ class FaceApiStandIn:
         group = self._group(group_id)
         group.trained = {pid: np.mean(list(p.faces.values()), axis=0) for pid, p in group.persons.items() if p.faces}
         group.training = list(self.training_states)
+        group.ready = False
         return 202, {}, None
 
     def training_status(self, group_id, *, query, body):
@@ -266,6 +283,7 @@ class FaceApiStandIn:
         if group.training is None:
             raise _Answer(404, "PersonGroupNotTrained", "Person group not trained.")
         state = group.training.pop(0) if len(group.training) > 1 else group.training[0]
+        group.ready = group.ready or state == "succeeded"
         message = "Training failed on the stand-in." if state == "failed" else None
         return 200, {}, {"status": state, "createdDateTime": "2026-01-01T00:00:00Z", "message": message}
 
@@ -294,6 +312,8 @@ class FaceApiStandIn:
         group = self._group(spec.get("personGroupId", ""))
         if group.trained is None:
             raise _Answer(400, "PersonGroupNotTrained", "Person group not trained.")
+        if not group.ready:
+            raise _Answer(409, "PersonGroupTrainingNotFinished", "Person group is under training.")
         most = int(spec.get("maxNumOfCandidatesReturned") or 1)
         threshold = spec.get("confidenceThreshold")
         threshold = DEFAULT_IDENTIFY_THRESHOLD if threshold is None else float(threshold)

@@ -32,3 +32,13 @@ def rotated_with_exif(src: Path, dst: Path) -> None:
         exif = Image.Exif()
         exif[0x0112] = 6  # orientation: rotate 90° clockwise to view
         img.transpose(Image.Transpose.ROTATE_90).save(dst, exif=exif.tobytes())
+
+
+def people_in_folders(src: Path, dst: Path, names: dict[str, str]) -> Path:
+    """The fixture's IMM persons as a folder per person whose photos are all called 1.jpg … 6.jpg, so that
+    every person has a photo with the same name as every other person's (``names``: IMM person -> folder)."""
+    for person, folder in names.items():
+        (dst / folder).mkdir(parents=True, exist_ok=True)
+        for i in range(1, 7):
+            shutil.copy(src / f"{person}-{i}m.jpg", dst / folder / f"{i}.jpg")
+    return dst

@@ -16,8 +16,8 @@ from core import credentials
 from core.images import NoFaceFound, UnusableImage, load_rgb
 from core.jobs import Cancelled, Job
 from core.recognizers import azure
-from core.recognizers.azure import (AzureAuthError, AzureEndpointError, AzureError, AzureNotApproved,
-                                    AzureRateLimited, AzureRecognizer, AzureServiceError, AzureTrainingError,
+from core.recognizers.azure import (AzureAuthError, AzureConflict, AzureEndpointError, AzureError, AzureForbidden,
+                                    AzureNotApproved, AzureRateLimited, AzureRecognizer, AzureServiceError, AzureTrainingError,
                                     AzureUnreachable)
 from core.recognizers.dlib import DlibRecognizer
 from tests.azure_standin import FaceApiStandIn
@@ -409,3 +409,93 @@ def test_environment_key_wins(memory_keyring, monkeypatch):
     assert credentials.load_key() == "from-env"
     assert credentials.azure_settings_from_env() == ("https://x.cognitiveservices.azure.com", "from-env")
     assert credentials.resolve_azure("https://given", None) == ("https://given", "from-env")
+
+
+# -- what the real service answers when a group is still training, the quota is used up, or a group is busy ------
+
+
+def _raw(server: FaceApiStandIn, method: str, path: str, body: bytes = b"", content_type: str = "application/json"):
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(server.endpoint + "/face/v1.0" + path, data=body if method != "GET" else None,
+                                     method=method, headers={"Ocp-Apim-Subscription-Key": server.key,
+                                                             "Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            data = answer.read()
+            return answer.status, json.loads(data) if data else None
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_the_stand_in_refuses_identify_until_training_was_reported_succeeded(standin, fixture_imm):
+    """A client that skipped polling the training status would get answers from the real service too early."""
+    assert _raw(standin, "PUT", "/persongroups/g1", json.dumps({"name": "g1", "recognitionModel": "recognition_04"}).encode())[0] == 200
+    person = _raw(standin, "POST", "/persongroups/g1/persons", b'{"name": "01"}')[1]["personId"]
+    jpeg = photo(fixture_imm, "01", 1).read_bytes()
+    added = _raw(standin, "POST", f"/persongroups/g1/persons/{person}/persistedfaces?detectionModel=detection_03", jpeg,
+                 "application/octet-stream")
+    assert added[0] == 200
+    assert _raw(standin, "POST", "/persongroups/g1/train")[0] == 202
+    probe = photo(fixture_imm, "01", 6).read_bytes()
+    face = _raw(standin, "POST", "/detect?returnFaceId=true&recognitionModel=recognition_04&detectionModel=detection_03",
+                probe, "application/octet-stream")[1][0]["faceId"]
+    ask = json.dumps({"faceIds": [face], "personGroupId": "g1"}).encode()
+    assert _raw(standin, "POST", "/identify", ask) == (409, {"error": {"code": "PersonGroupTrainingNotFinished",
+                                                                      "message": "Person group is under training."}})
+    states = [_raw(standin, "GET", "/persongroups/g1/training")[1]["status"] for _ in range(3)]
+    assert states == ["nonstarted", "running", "succeeded"]
+    status, answer = _raw(standin, "POST", "/identify", ask)
+    assert status == 200 and answer[0]["candidates"][0]["personId"] == person
+
+
+def test_a_used_up_quota_stops_the_study_with_a_plain_reason(standin, fixture_imm):
+    standin.quota_left = 3  # creating the group and the first person pass, then the month's calls are used up
+    with AzureRecognizer(standin.endpoint, standin.key, **FAST) as recognizer:
+        with pytest.raises(AzureForbidden) as caught:
+            recognizer.enrol("01", photo(fixture_imm, "01", 1))
+            recognizer.enrol("02", photo(fixture_imm, "02", 1))
+    assert caught.value.fatal and caught.value.__suppress_context__
+    assert str(caught.value).startswith("Azure refused ")
+    assert str(caught.value).endswith(" (403): Out of call volume quota for FaceAPI F0 pricing tier. Please retry after "
+                                      "8 days. To increase your call volume switch to a paid tier.")
+    assert 403 in standin.statuses() and standin.key not in str(caught.value)
+
+
+def test_a_busy_group_is_a_conflict_said_plainly(standin, fixture_imm):
+    standin.busy = True
+    with AzureRecognizer(standin.endpoint, standin.key, **FAST) as recognizer:
+        with pytest.raises(AzureConflict) as caught:
+            recognizer.enrol("01", photo(fixture_imm, "01", 1))
+    assert caught.value.fatal
+    assert str(caught.value) == ("Azure creating the person group: There is a conflict operation on requested resource, "
+                                 "please try later. (409 conflict).")
+    assert standin.statuses().count(409) == 1  # no retry: a conflict is not a passing hiccup
+
+
+def test_the_key_is_never_written_anywhere_the_run_writes(standin, fixture_imm, tmp_path):
+    """The study command with Azure, its home, data, config and cache folders all inside tmp_path: no file holds the key."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("FAWKES_TRACKER_DATA", credentials.ENV_KEY)}
+    folders = {name: tmp_path / name.lower() for name in ("HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
+                                                          "XDG_STATE_HOME", "TMPDIR")}
+    for folder in folders.values():
+        folder.mkdir()
+    env.update({name: str(folder) for name, folder in folders.items()})
+    env.update({credentials.ENV_ENDPOINT: standin.endpoint, credentials.ENV_KEY: standin.key})
+    (tmp_path / "cwd").mkdir()
+    repo = Path(__file__).resolve().parent.parent
+    env["PYTHONPATH"] = os.pathsep.join([str(repo), env.get("PYTHONPATH", "")])
+    done = subprocess.run([sys.executable, str(repo / "main.py"), "study", "--dataset", str(fixture_imm), "--out",
+                           str(tmp_path / "out"), "--recognizer", "azure", "--azure-tier", "standard"],
+                          cwd=tmp_path / "cwd", env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "none · azure (clean): best guess still right for 3 of 3" in done.stdout
+    written = [f for f in tmp_path.rglob("*") if f.is_file()]
+    assert any(f.name == "results.csv" for f in written)
+    assert not [f for f in written if standin.key.encode() in f.read_bytes()]
+    assert standin.key not in done.stdout + done.stderr

@@ -11,13 +11,21 @@ def _main(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_study_command_prints_progress_and_writes_the_results(fixture_imm, tmp_path):
-    result = _main("study", "--dataset", fixture_imm, "--out", tmp_path / "s", "--condition", "none")
+    result = _main("study", "--dataset", fixture_imm, "--out", tmp_path / "s", "--condition", "none",
+                   "--split", "random:1", "--fmr", "10%", "--repeat", "2")
     assert result.returncode == 0, result.stderr
     assert "Identifying test photos (none · dlib): 3/3" in result.stderr
-    assert "none · dlib (clean): 3 of 3 people re-identified, protection rate 0%" in result.stdout
-    for name in ("results.csv", "summary.json", "manifest.json", "confidence_histogram.png"):
+    lines = result.stdout.splitlines()
+    assert lines[0] == "none · dlib (clean): best guess still right for 3 of 3; at 1 stranger in 10, re-identified 3 of 3 — protected 0% (0–56%)"
+    assert lines[1] == "  over 2 runs (seeds 0–1): protected 0% on average, 0% to 0%"
+    for name in ("results.csv", "scores.csv", "summary.json", "manifest.json", "confidence_histogram.png",
+                 "reidentification_curve.png", "repeats/seed-1/results.csv"):
         assert (tmp_path / "s" / name).exists()
-    assert json.loads((tmp_path / "s" / "summary.json").read_text())["conditions"][0]["people"] == 3
+    summary = json.loads((tmp_path / "s" / "summary.json").read_text())
+    entry = summary["conditions"][0]
+    assert entry["people"] == 3 and entry["operating_point"]["fmr"] == 0.1
+    assert [r["seed"] for r in entry["repeats"]] == [0, 1] and summary["repeat"]["seeds"] == [0, 1]
+    assert entry["repeat_spread"]["reidentified"] == {"mean": 3, "min": 3, "max": 3}
 
 
 def test_bad_input_exits_non_zero_with_one_line_reason(fixture_imm, tmp_path):

@@ -18,7 +18,7 @@ from core.models.dlib_resnet import MODEL_FILE, DlibResNet, read_dlib_resnet  # 
 
 FIXTURE_IMM = Path(__file__).resolve().parent / "fixtures" / "imm"  # the repository's own IMM photos
 PHOTOS = ["01-1m.jpg", "02-5m.jpg", "03-3m.jpg", "01-4m.jpg"]  # three people, frontal, side light, turned
-TOLERANCE = 1e-4  # what the issue asks; measured differences are about 3e-7
+TOLERANCE = 2e-6  # the README says "about 5e-7"; measured differences are about 3e-7 (float32 sums in another order)
 
 
 def face_of(path: Path) -> tuple[np.ndarray, np.ndarray]:

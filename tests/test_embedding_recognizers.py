@@ -3,6 +3,7 @@ gradients, and identification on real IMM photos, clean and with real Fawkes 0.3
 from __future__ import annotations
 
 import functools
+import hashlib
 import http.server
 import shutil
 import threading
@@ -121,19 +122,41 @@ def test_download_once_with_progress(upstream, data_dir):
     MobileFace((json_path, bin_path))  # and the downloaded model loads
 
 
-def test_a_download_with_the_wrong_hash_is_deleted(upstream, data_dir):
-    folder, server = upstream
-    (folder / "faceres.bin").write_bytes(b"not the model")
-    with pytest.raises(zoo.ModelFileUnavailable, match="faceres.bin .*not the expected file"):
-        zoo.tfjs_model_files("faceres", base_url=server.url, local_folders=[])
-    assert [p.name for p in (data_dir / "models").iterdir()] == ["faceres.json"]  # no .bin, no partial file
+@pytest.fixture
+def small_upstream(tmp_path):
+    """The download path on a small file (a stand-in for a model file), so it runs without ../shared."""
+    root = tmp_path / "small-upstream"
+    (root / "models").mkdir(parents=True)
+    payload = np.random.default_rng(0).integers(0, 256, 300_000, dtype=np.uint8).tobytes()  # five 64 KiB chunks
+    (root / "models" / "weights.bin").write_bytes(payload)
+    server = _Server(root)
+    yield root / "models" / "weights.bin", hashlib.sha256(payload).hexdigest(), server
+    server.close()
 
 
-def test_a_cancelled_download_leaves_nothing(upstream, data_dir):
-    _, server = upstream
+def test_a_small_file_is_downloaded_once_with_progress(small_upstream, data_dir):
+    source, sha, server = small_upstream
+    reports = []
+    path = zoo.verified_file("weights.bin", sha, Job(reports.append), base_url=server.url, local_folders=[])
+    assert path == data_dir / "models" / "weights.bin" and path.read_bytes() == source.read_bytes()
+    steps = [r for r in reports if r.stage == "Downloading weights.bin"]
+    assert len(steps) > 2 and steps[-1].done == steps[-1].total == 300_000
+    assert zoo.verified_file("weights.bin", sha, base_url=server.url, local_folders=[]) == path
+    assert server.requests == ["/models/weights.bin"]  # nothing fetched the second time
+
+
+def test_a_download_with_the_wrong_hash_is_deleted(small_upstream, data_dir):
+    _, sha, server = small_upstream
+    with pytest.raises(zoo.ModelFileUnavailable, match="weights.bin .*not the expected file .*it was deleted"):
+        zoo.verified_file("weights.bin", "0" * 64, base_url=server.url, local_folders=[])
+    assert list((data_dir / "models").iterdir()) == []  # no file, no partial file
+
+
+def test_a_cancelled_download_leaves_nothing(small_upstream, data_dir):
+    _, sha, server = small_upstream
     job = Job(lambda progress: job.cancel() if progress.done > 0 else None)
     with pytest.raises(Cancelled):
-        zoo.tfjs_model_file("faceres.bin", job, base_url=server.url, local_folders=[])
+        zoo.verified_file("weights.bin", sha, job, base_url=server.url, local_folders=[])
     assert list((data_dir / "models").iterdir()) == []
 
 

@@ -39,7 +39,8 @@ def test_study_writes_the_four_files_and_counts_people(fixture_imm, tmp_path):
 
     rows = list(csv.DictReader((out / "results.csv").open()))
     assert [r["file"] for r in rows] == ["01-6m.jpg", "02-6m.jpg", "03-6m.jpg", "01-6m.jpg", "02-6m.jpg"]
-    assert set(rows[0]) == {"condition", "recognizer", "judged", "person", "file", "predicted", "confidence", "score", "outcome", "reason"}
+    assert set(rows[0]) == {"condition", "recognizer", "judged", "person", "file", "predicted", "confidence", "score", "outcome", "reason",
+                           "rank1_correct", "threshold"}
     assert json.loads((out / "summary.json").read_text())["conditions"][0]["reidentified"] == 3
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["split"]["rule"] == "imm" and len(manifest["dataset"]["fingerprint_sha256"]) == 64
@@ -70,7 +71,8 @@ def test_a_cancelled_study_resumes_without_redoing_finished_rows(fixture_imm, tm
     again = []
     run_study(config, Job(), on_row=lambda row: again.append(row.file))
     assert again == ["03-6m.jpg"]
-    assert read_rows(out / "results.csv")[:2] == first
+    measured = lambda rows: [(r.file, r.predicted, r.confidence, r.score) for r in rows]  # the threshold comes at the end
+    assert measured(read_rows(out / "results.csv")[:2]) == measured(first)
     assert load_study(out).finished
 
 

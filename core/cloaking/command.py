@@ -4,9 +4,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..console import ProgressPrinter
 from ..images import IMAGE_SUFFIXES
 from ..jobs import Job
-from ..progress_print import ProgressPrinter
 from ..split import choose_strangers
 from .engine import EXTRACTORS, REPORT_NAME, CloakSettings, cloak_photos
 from .modes import get_mode, normalise_version

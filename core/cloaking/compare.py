@@ -16,11 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..conditions import Imported, cloaks_by_stem
+from ..conditions import Imported
 from ..datasets import Dataset
 from ..faces import detect_faces
 from ..images import IMAGE_SUFFIXES, UnusableImage, load_rgb, write_text_atomic
 from ..jobs import NO_JOB, Job
+from ..pairing import pair_cloaks
 from ..split import Split
 from .crops import VIEW_NAME, budget_dssim, face_region, photo_tensor
 from .report import CloakReport, problem_report, psnr
@@ -80,17 +81,25 @@ def compare_pairs(pairs: list[tuple[Path, Path]], job: Job = NO_JOB, stage: str 
 
 def pair_folders(originals: Path, cloaks: Path) -> tuple[list[tuple[Path, Path]], list[Path]]:
     """(original, cloak) pairs matched as the study matches them, and the cloaks that match nothing."""
-    photos = sorted(p for p in Path(originals).rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and "_cloaked" not in p.stem)
-    by_stem = cloaks_by_stem(Imported(cloaks).files())
-    pairs = [(p, by_stem[p.stem]) for p in photos if p.stem in by_stem]
+    originals, cloaks = Path(originals), Path(cloaks)
+    photos = sorted(p for p in originals.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and "_cloaked" not in p.stem)
+    files = Imported(cloaks).files()
+    pairing = pair_cloaks(files, cloaks, [p.relative_to(originals).as_posix() for p in photos])
+    pairs = [(p, pairing.cloak_of[p.relative_to(originals).as_posix()]) for p in photos
+             if p.relative_to(originals).as_posix() in pairing.cloak_of]
     used = {c for _, c in pairs}
-    return pairs, [c for c in by_stem.values() if c not in used]
+    return pairs, [c for c in files if c not in used]
 
 
 def compare_imported(folder: Path, dataset: Dataset, split: Split, job: Job = NO_JOB) -> list[CloakReport]:
-    """One report per training photo of ``split`` that ``folder`` holds a cloak of."""
-    by_stem = cloaks_by_stem(Imported(folder).files())
-    pairs = [(dataset.root / r, by_stem[Path(r).stem]) for files in split.train.values() for r in files if Path(r).stem in by_stem]
+    """One report per training photo of ``split`` that ``folder`` holds a cloak of (paired as the study
+    pairs them, ``core.pairing``); a cloak that cannot be compared gets its reason instead."""
+    folder = Path(folder).expanduser()
+    wanted = [r for files in split.train.values() for r in files]
+    pairing = pair_cloaks(Imported(folder).files(), folder, [dataset.relative(p.path) for p in dataset.photos], set(wanted))
+    for note in pairing.notes:
+        job.note(note)
+    pairs = [(dataset.root / r, pairing.cloak_of[r]) for r in wanted if r in pairing.cloak_of]
     return compare_pairs(pairs, job, "Measuring the imported cloaks")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..jobs import Job
 from ..models.zoo import user_data_dir
-from ..progress_print import ProgressPrinter
+from ..console import ProgressPrinter
 from .compare import compare_pairs, means, pair_folders, write_compare_csv
 
 CSV_NAME = "compare.csv"

@@ -13,8 +13,9 @@ import json
 import re
 from pathlib import Path
 
-from ..conditions import Condition, PreparedCondition, match_cloaks, original_stem
 from ..jobs import NO_JOB, Job
+from ..pairing import match_cloaks
+from ..prepared import Condition, PreparedCondition
 from .engine import EXTRACTORS, CloakSettings, cloak_photos
 from .external import ORIGINAL_MODES, command_words, run_original
 from .modes import get_mode, normalise_version
@@ -138,12 +139,14 @@ class FawkesCondition(Condition):
                 f"{len(done)} photos cloaked against {', '.join(self.settings.extractors)} (seed {self.settings.seed}); "
                 f"largest DSSIM {max(r.dssim for r in done):.4f}, largest pixel change {max(r.max_change for r in done)}, "
                 "mean feature shift " + ", ".join(f"{k} {v:.3f}" for k, v in shifts.items())
-                + (f"; {sum(r.cached for r in done)} reused from earlier runs" if any(r.cached for r in done) else "")
             )
+        if any(r.cached for r in done):  # for the log only: the summary must not depend on what an earlier run left
+            job.note(f"{self.name}: {sum(r.cached for r in done)} cloaks reused from earlier runs")
         if self.settings.version == "0.3":
             notes.append(DEFAULT_POOL_NOTE if self.settings.target_pool is None else f"Fawkes 0.3.1 {self.settings.pool_label}.")
         notes.append(f"Cloaks written {self.settings.variant}.")
-        return PreparedCondition(self.name, training, set_aside, notes, list(self.settings.extractors))
+        originals = {r.output: dataset.relative(r.source) for r in done}
+        return PreparedCondition(self.name, training, set_aside, notes, list(self.settings.extractors), originals)
 
 
 class ExternalCondition(Condition):
@@ -153,14 +156,15 @@ class ExternalCondition(Condition):
     def prepare(self, dataset, split, out_dir: Path, job: Job = NO_JOB) -> PreparedCondition:
         photos, _ = _training_photos(dataset, split)
         folder = Path(out_dir) / CLOAKS_FOLDER / folder_name(self.name)
-        existing = sorted(folder.glob("*_cloaked.*")) if folder.is_dir() else []
+        existing = sorted(folder.rglob("*_cloaked.*")) if folder.is_dir() else []
         notes = []
-        if existing and {p.stem for p in photos} <= {original_stem(f) for f in existing}:
-            files = existing  # an earlier run of this study already has them all
-            notes.append(f"Reused the original program's cloaks already in {folder}.")
+        reused = match_cloaks(self.name, existing, dataset, split, extractors=None, folder=folder) if existing else None
+        if reused is not None and not reused.set_aside:
+            prepared = reused  # an earlier run of this study already has them all
+            job.note(f"{self.name}: reused the original program's cloaks already in {folder}")
         else:
             command_words(self.command)
-            files = run_original(self.command, photos, self.mode, folder, job)
-        prepared = match_cloaks(self.name, files, dataset, split, extractors=None)
+            files = run_original(self.command, photos, self.mode, folder, job, root=dataset.root)
+            prepared = match_cloaks(self.name, files, dataset, split, extractors=None, folder=folder)
         prepared.notes[:0] = notes + ["Cloaked by the original Fawkes program; the networks it used are its own, so every result is black-box."]
         return prepared

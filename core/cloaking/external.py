@@ -1,8 +1,10 @@
 """Run the original Fawkes program, where the user has it, and collect what it wrote.
 
 Its command line is ``fawkes -d DIR --mode MODE``; it writes ``<stem>_<mode>_cloaked.png`` beside
-each input. We run it on a temporary copy of the photos (never on the user's folder), stream its
-output to the job's log, and return the cloaked files it made.
+each input, in one flat folder. We run it on a temporary copy of the photos (never on the user's folder),
+each under a name no other copy has (two people may both have ``1.jpg``), stream its output to the job's
+log, and put each cloak back under the photo's own sub-folder, so nothing is overwritten and every cloak
+pairs with its own photo.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from ..images import IMAGE_SUFFIXES
 from ..jobs import NO_JOB, Job
+from ..pairing import original_stem
 
 ORIGINAL_MODES = ("min", "low", "mid", "high", "ultra")
 POLL_SECONDS = 0.2
@@ -33,17 +36,31 @@ def command_words(command: str | list[str]) -> list[str]:
     return words
 
 
-def run_original(command: str | list[str], photos: list[Path], mode: str, out_dir: Path, job: Job = NO_JOB) -> list[Path]:
-    """Cloak copies of ``photos`` with the original program into ``out_dir``; returns the cloaked
-    files found there. Raises RuntimeError when the program fails."""
+def _flat_names(photos: list[Path], root: Path | None) -> dict[str, str]:
+    """A unique flat file name for each photo's copy -> the photo's path relative to ``root``."""
+    relatives = [Path(p).relative_to(root).as_posix() if root is not None else Path(p).name for p in photos]
+    clashes = {name for name in (Path(r).name.lower() for r in relatives) if [Path(x).name.lower() for x in relatives].count(name) > 1}
+    names = {}
+    for i, relative in enumerate(relatives):
+        name = Path(relative).name
+        names[f"{i:05d}-{name}" if name.lower() in clashes else name] = relative
+    return names
+
+
+def run_original(command: str | list[str], photos: list[Path], mode: str, out_dir: Path, job: Job = NO_JOB,
+                 root: Path | None = None) -> list[Path]:
+    """Cloak copies of ``photos`` with the original program into ``out_dir``, each cloak under the photo's
+    sub-folder relative to ``root`` (flat without it); returns the cloaked files. Raises RuntimeError
+    when the program fails."""
     if mode not in ORIGINAL_MODES:
         raise ValueError(f"The original Fawkes has no mode '{mode}': use {', '.join(ORIGINAL_MODES)}.")
     words = command_words(command)
     out_dir = Path(out_dir)
     with tempfile.TemporaryDirectory(prefix="fawkes-original-") as tmp:
         work = Path(tmp)
-        for photo in photos:
-            shutil.copy2(photo, work / Path(photo).name)
+        names = _flat_names(photos, root)
+        for photo, name in zip(photos, names):
+            shutil.copy2(photo, work / name)
         job.note(f"Running the original Fawkes: {' '.join(words)} -d <copy of {len(photos)} photos> --mode {mode}")
         _run_streaming(words + ["-d", str(work), "--mode", mode], job)
         made = sorted(p for p in work.iterdir() if p.is_file() and "_cloaked" in p.stem and p.suffix.lower() in IMAGE_SUFFIXES)
@@ -51,8 +68,12 @@ def run_original(command: str | list[str], photos: list[Path], mode: str, out_di
             raise RuntimeError(f"The original Fawkes program finished but wrote no *_cloaked photo (mode {mode}).")
         out_dir.mkdir(parents=True, exist_ok=True)
         results = []
+        by_stem = {Path(name).stem: relative for name, relative in names.items()}
         for path in made:
-            target = out_dir / path.name
+            stem = original_stem(path)
+            relative = Path(by_stem.get(stem, stem))
+            target = out_dir / relative.parent / (relative.stem + path.name[len(stem):])  # keeps "_min_cloaked.png"
+            target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
             results.append(target)
         return results

@@ -127,6 +127,13 @@ def tfjs_model_file(
     expected = TFJS_SHA256.get(filename)
     if expected is None:
         raise ValueError(f"Unknown model file {filename}: choose one of {', '.join(TFJS_SHA256)}.")
+    return verified_file(filename, expected, job, base_url, local_folders)
+
+
+def verified_file(filename: str, expected: str, job: Job = NO_JOB, base_url: str | None = None,
+                  local_folders: list[Path] | None = None) -> Path:
+    """The local path of ``filename`` whose sha256 is ``expected``: from the user data folder, a local
+    folder, or downloaded once from ``base_url`` (the file appears only when its hash is right)."""
     cached = models_data_dir() / filename
     if cached.is_file():
         if sha256_of(cached) == expected:

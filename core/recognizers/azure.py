@@ -1,44 +1,43 @@
 """Microsoft Azure Face (PersonGroup train + identify) as a recognizer backend.
 
-Everything Azure-specific lives in this file, behind the ``Recognizer`` interface, so that moving from the
+Everything Azure-specific lives in this file and its two helpers, ``azure_errors`` (what each failure means)
+and ``azure_session`` (pacing and retries), behind the ``Recognizer`` interface, so that moving from the
 archived SDK ``azure-cognitiveservices-vision-face`` to its successor touches nothing else.
 
 What it does for one study run: one PersonGroup with a unique id (created at the first ``enrol``, deleted
 by ``close``), one Person per identity, training photos added with a fresh stream on every attempt,
-training polled with a time limit, each test photo detected and then identified. Calls are paced
-client-side (free tier 20 a minute, standard 10 a second); 429 and 5xx answers are retried in our code
-(the SDK's own retry is off because it re-sends consumed upload streams), honouring ``Retry-After``.
-Every failure becomes either ``UnusableImage``/``NoFaceFound`` (this photo only: record it and go on) or
-an ``AzureError`` (stop the study: wrong key, not approved, unreachable, ...). The key never appears in
-any message, log line or ``describe()``.
+training polled with a time limit, each test photo detected and then identified. Photos Azure cannot take
+as they are go as a scaled or JPEG copy, and ``describe()`` says which. The key never appears in any
+message, log line or ``describe()``.
 """
 from __future__ import annotations
 
-import email.utils
 import io
-import re
-import threading
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
-from urllib.parse import urlparse
 
 import numpy as np
-import requests
-from azure.cognitiveservices.vision.face import FaceClient
-from azure.cognitiveservices.vision.face.models import APIErrorException
 from azure.cognitiveservices.vision.face.version import VERSION as SDK_VERSION
-from msrest.authentication import CognitiveServicesCredentials
-from msrest.exceptions import ClientRequestError, ValidationError
 from PIL import Image, UnidentifiedImageError
 
 from ..credentials import resolve_azure
 from ..images import NoFaceFound, UnusableImage, load_rgb
 from ..jobs import NO_JOB, Job
+from .azure_errors import (LIMITED_ACCESS, AzureAuthError, AzureConflict, AzureEndpointError, AzureError,
+                           AzureForbidden, AzureNotApproved, AzureNotFound, AzureRateLimited, AzureServiceError,
+                           AzureTrainingError, AzureUnreachable)
+from .azure_session import CallPlan, _AzureSession, normalise_endpoint
 from .base import DEFAULT_THRESHOLD, Candidate, Recognizer
+
+__all__ = [  # the errors and session helpers are re-exported so that imports from here keep working
+    "AzureRecognizer", "CallPlan", "LeftoverGroup", "upload_bytes", "test_connection", "leftover_groups",
+    "delete_group", "GROUP_PREFIX", "MODELS", "CALLS_PER_SECOND", "LIMITED_ACCESS", "normalise_endpoint",
+    "AzureError", "AzureAuthError", "AzureNotApproved", "AzureForbidden", "AzureEndpointError", "AzureUnreachable",
+    "AzureNotFound", "AzureConflict", "AzureRateLimited", "AzureServiceError", "AzureTrainingError",
+]
 
 GROUP_PREFIX = "fawkes-tracker-"
 MODELS = {  # our name -> (recognition model, detection model); never mix them between group and detect
@@ -50,66 +49,6 @@ MAX_UPLOAD_BYTES = 6 * 1024 * 1024
 MIN_UPLOAD_BYTES = 1024
 DOWNSCALED_SIDE = 1920  # Azure's detector works on at most about 1920×1080 anyway
 AZURE_FORMATS = {"JPEG", "PNG", "GIF", "BMP"}
-LIMITED_ACCESS = (
-    "This Azure Face resource is not approved for identification. Since June 2022 Microsoft restricts "
-    "Identify, Verify and face IDs to approved customers (Limited Access); apply at https://aka.ms/facerecognition, "
-    "or use a local recognizer (dlib, mobileface, faceres) instead."
-)
-
-
-class AzureError(Exception):
-    """A failure that stops the whole study (per-photo problems raise ``UnusableImage`` instead)."""
-
-    fatal = True
-
-
-class AzureAuthError(AzureError):
-    """401: the key is wrong or belongs to another resource or region."""
-
-
-class AzureNotApproved(AzureError):
-    """403 UnsupportedFeature: the resource lacks Limited Access approval for identification."""
-
-
-class AzureForbidden(AzureError):
-    """Another 403, for example the free tier's monthly quota is used up."""
-
-
-class AzureEndpointError(AzureError):
-    """The endpoint address is malformed or answers without a Face API behind it."""
-
-
-class AzureUnreachable(AzureError):
-    """Connection refused, unknown host, TLS failure or no answer in time."""
-
-
-class AzureNotFound(AzureError):
-    """404 for an object we created (the person group was deleted behind our back)."""
-
-
-class AzureConflict(AzureError):
-    """409: the group exists already or another operation on it is still running."""
-
-
-class AzureRateLimited(AzureError):
-    """429 still after all our retries."""
-
-
-class AzureServiceError(AzureError):
-    """5xx still after all our retries, or an answer we cannot make sense of."""
-
-
-class AzureTrainingError(AzureError):
-    """Training failed or did not finish in time."""
-
-
-@dataclass(frozen=True)
-class CallPlan:
-    calls: int
-    seconds: float
-
-    def __str__(self) -> str:
-        return f"about {self.calls} Azure calls, at least {_duration(self.seconds)} at the chosen pace"
 
 
 @dataclass(frozen=True)
@@ -117,226 +56,6 @@ class LeftoverGroup:
     group_id: str
     name: str
     user_data: str
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    return f"{seconds / 60:.0f} min"
-
-
-def normalise_endpoint(endpoint: str) -> str:
-    """``https://name.cognitiveservices.azure.com`` from what a user pasted (trailing slash, API path)."""
-    text = (endpoint or "").strip().rstrip("/")
-    text = re.sub(r"/face/v1\.0$", "", text, flags=re.IGNORECASE).rstrip("/")
-    parsed = urlparse(text)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise AzureEndpointError(
-            f"The Azure endpoint '{text}' is not a web address; copy it from the Azure portal "
-            "(Keys and Endpoint), for example https://<name>.cognitiveservices.azure.com"
-        )
-    return text
-
-
-class _Pacer:
-    """A token bucket of one token: calls are spaced evenly at ``rate`` per second. Shared per endpoint so
-    that two objects talking to one resource together stay under its limit."""
-
-    _shared: dict[tuple[str, float], "_Pacer"] = {}
-    _shared_lock = threading.Lock()
-
-    def __init__(self, rate: float):
-        self.interval = 1.0 / rate
-        self._next_free = 0.0
-        self._lock = threading.Lock()
-
-    @classmethod
-    def for_endpoint(cls, endpoint: str, rate: float) -> "_Pacer":
-        with cls._shared_lock:
-            return cls._shared.setdefault((endpoint, rate), cls(rate))
-
-    def reserve(self, now: float) -> float:
-        """Seconds to wait before the next call may go out."""
-        with self._lock:
-            start = max(now, self._next_free)
-            self._next_free = start + self.interval
-            return start - now
-
-
-class _AzureSession:
-    """The SDK client plus pacing, our own retries and the translation of every failure into plain words."""
-
-    def __init__(
-        self,
-        endpoint: str,
-        key: str,
-        *,
-        calls_per_second: float,
-        max_retries: int = 6,
-        timeout_s: float = 30.0,
-        backoff_s: float = 2.0,
-        job: Job = NO_JOB,
-    ):
-        if not key:
-            raise AzureAuthError(
-                "No Azure key: save it in the settings, or set AZURE_FACE_KEY for the command line."
-            )
-        self.endpoint = normalise_endpoint(endpoint)
-        self._key = key  # only to scrub it from any text we pass on
-        self.client = FaceClient(self.endpoint, CognitiveServicesCredentials(key))
-        self.client.config.retry_policy.retries = 0  # the SDK would re-send consumed upload streams
-        self.client.config.connection.timeout = timeout_s
-        self.client.config.enable_http_logger = False  # its log shows the key header
-        self.timeout_s = timeout_s
-        self.max_retries = max_retries
-        self.backoff_s = backoff_s
-        self.calls_per_second = calls_per_second
-        self.pacer = _Pacer.for_endpoint(self.endpoint, calls_per_second)
-        self.job = job
-        self.calls_made = 0
-        self.closing = False  # while cleaning up, a cancelled job must not stop us
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.client.close()  # its pooled connections
-
-    def call(self, what: str, send: Callable[[], object], photo: Path | None = None):
-        """Run ``send`` (one SDK call, which must build a fresh stream each time) with pacing and retries."""
-        attempt = 0
-        while True:
-            if not self.closing:
-                self.job.check()
-            self.wait(self.pacer.reserve(time.monotonic()))
-            self.calls_made += 1
-            try:
-                return send()
-            except APIErrorException as exc:
-                status = exc.response.status_code
-                if (status == 429 or status >= 500) and attempt < self.max_retries:
-                    self._wait_before_retry(exc, status, what, attempt)
-                    attempt += 1
-                    continue
-                raise self._api_error(exc, what, photo, attempt + 1) from None
-            except ClientRequestError as exc:
-                raise self._connection_error(exc) from None
-            except ValidationError as exc:
-                raise AzureError(f"Azure {what}: the request was refused before sending ({exc}).") from None
-
-    def wait(self, seconds: float) -> None:
-        """Sleep in short slices so that a cancel takes effect within a fraction of a second."""
-        end = time.monotonic() + seconds
-        while (left := end - time.monotonic()) > 0:
-            if not self.closing:
-                self.job.check()
-            time.sleep(min(left, 0.25))
-
-    def _wait_before_retry(self, exc, status: int, what: str, attempt: int) -> None:
-        hint = _retry_after(exc)
-        wait = hint if hint is not None else min(self.backoff_s * 2**attempt, 120.0)
-        reason = "rate limit" if status == 429 else f"server error {status}"
-        asked = "Azure asked us to wait" if hint is not None else "Waiting"
-        self.note(
-            f"{asked} {wait:g} s ({reason}) before {what}; attempt {attempt + 2} of {self.max_retries + 1}, "
-            f"{self.calls_made} calls so far."
-        )
-        self.wait(wait)
-
-    def note(self, message: str) -> None:
-        self.job.note(self.scrub(message))
-
-    def scrub(self, text: str) -> str:
-        return text.replace(self._key, "[key hidden]") if self._key else text
-
-    def _api_error(self, exc, what: str, photo: Path | None, attempts: int) -> Exception:
-        status = exc.response.status_code
-        code, message, inner_code = _error_parts(exc)
-        message = self.scrub(message)
-        if status == 400 and photo is not None and code in ("InvalidImage", "InvalidImageSize"):
-            if "no face" in message.lower():
-                return NoFaceFound(photo)
-            if "more than 1 face" in message.lower() or "more than one face" in message.lower():
-                return UnusableImage(photo, "Azure found more than one face; a training photo must show one person")
-            return UnusableImage(photo, f"Azure cannot use this photo: {message}")
-        if status == 401:
-            return AzureAuthError(
-                f"Azure refused the key (401) at {self.endpoint}: the key is wrong, or it belongs to another "
-                "Face resource or region than this endpoint. Copy both from the Azure portal (Keys and Endpoint)."
-            )
-        if status == 403:
-            if inner_code == "UnsupportedFeature" or "approval" in message.lower():
-                return AzureNotApproved(LIMITED_ACCESS)
-            return AzureForbidden(f"Azure refused {what} (403): {message}")
-        if status == 404:
-            if code.startswith("Person"):  # PersonGroupNotFound, PersonNotFound
-                return AzureNotFound(f"Azure {what}: {message} (was it deleted while the study ran?)")
-            return AzureEndpointError(
-                f"{self.endpoint} answers, but there is no Face API behind it (404 on {what}); "
-                "check the endpoint in the Azure portal (Keys and Endpoint)."
-            )
-        if status == 409:
-            return AzureConflict(f"Azure {what}: {message} (409 conflict).")
-        tries = f" ({attempts} tries)" if attempts > 1 else ""
-        if status == 429:
-            return AzureRateLimited(
-                f"Azure answered 'rate limit exceeded' to {what}{tries}; try again later or choose a slower pace "
-                "(free tier: 20 calls a minute)."
-            )
-        if status >= 500:
-            return AzureServiceError(f"Azure had a server error ({status}) on {what}{tries}; try again later.")
-        return AzureError(f"Azure {what} failed ({status} {code}): {message}")
-
-    def _connection_error(self, exc) -> AzureError:
-        cause = exc.__context__ or exc.__cause__
-        text = str(cause or exc)
-        if isinstance(cause, requests.exceptions.Timeout):
-            return AzureUnreachable(
-                f"Azure at {self.endpoint} did not answer within {self.timeout_s:g} s; the service or the network "
-                "is slow or down. Try again later."
-            )
-        if isinstance(cause, requests.exceptions.SSLError):
-            return AzureUnreachable(f"The secure connection to {self.endpoint} failed; check the endpoint address.")
-        if "refused" in text.lower():
-            return AzureUnreachable(
-                f"Cannot reach Azure at {self.endpoint}: the connection was refused. Check the endpoint address."
-            )
-        if any(s in text for s in ("NameResolution", "Name or service not known", "getaddrinfo", "nodename")):
-            return AzureUnreachable(
-                f"Cannot find the server of {self.endpoint}: check the endpoint address and your internet connection."
-            )
-        return AzureUnreachable(f"Cannot reach Azure at {self.endpoint}: the network connection failed.")
-
-
-def _error_parts(exc) -> tuple[str, str, str]:
-    """(code, message, innererror code) of an Azure error answer; innererror is only in the raw JSON."""
-    try:
-        body = exc.response.json()
-    except ValueError:  # not JSON: an HTML page from something that is not the Face API
-        body = None
-    error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict):
-        return "", f"HTTP {exc.response.status_code} {exc.response.reason}", ""
-    inner = error.get("innererror")
-    inner_code = str(inner.get("code", "")) if isinstance(inner, dict) else ""
-    return str(error.get("code", "")), str(error.get("message", "")), inner_code
-
-
-def _retry_after(exc) -> float | None:
-    """Seconds Azure asked us to wait: the Retry-After header, else 'try again in N seconds' in the message."""
-    header = exc.response.headers.get("Retry-After")
-    if header:
-        try:
-            return max(0.0, float(header))
-        except ValueError:
-            try:
-                when = email.utils.parsedate_to_datetime(header)
-                return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-            except (TypeError, ValueError):
-                pass
-    _, message, _ = _error_parts(exc)
-    found = re.search(r"(?:try again in|retry after)\s+(\d+(?:\.\d+)?)\s*second", message, re.IGNORECASE)
-    return float(found.group(1)) if found else None
 
 
 def upload_bytes(photo: Path) -> tuple[bytes, str | None]:
@@ -396,8 +115,9 @@ class AzureRecognizer(Recognizer):
     score_name = "Azure identify confidence"
     confidence_doc = (
         "Azure Face: the confidence Azure's Identify returns for a candidate person (0..1), asked with "
-        "confidenceThreshold 0 so that even a weak best guess is recorded; a face counts as identified when "
-        "the best candidate is the right person with confidence ≥ the threshold (0.5 by default, like Azure's). "
+        "confidenceThreshold 0 so that even a weak best guess is recorded. In a study with the clean condition its "
+        "threshold is calibrated like the other recognizers'; without one, a face counts as identified when the best "
+        "candidate is the right person with confidence ≥ the threshold (0.5 by default, like Azure's). "
         "Confidences of different recognition models (recognition_01 in 2020, recognition_04 now) are not "
         "comparable."
     )

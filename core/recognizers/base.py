@@ -31,6 +31,8 @@ class Recognizer(ABC):
     score_name: str = ""  # what ``Candidate.score`` is, in words
     confidence_doc: str = ""  # how confidence is defined, shown in the README and the About box
     threshold: float = DEFAULT_THRESHOLD
+    higher_is_better: bool = True  # of ``Candidate.score``: True for similarities and confidences
+    score_kind: str = "confidence"  # "distance", "cosine similarity" or "confidence": how core.metrics names it
 
     @abstractmethod
     def enrol(self, person: str, photo: Path) -> None:
@@ -96,6 +98,12 @@ class EmbeddingRecognizer(Recognizer):
 
     def enrol(self, person: str, photo: Path) -> None:
         self._vectors.setdefault(person, []).append(self.vector(photo))
+        self._means = None
+
+    def forget(self, person: str) -> None:
+        """Take ``person`` out of the gallery, so that they can be enrolled again from other photos
+        (the "Check my own photos" answer enrols the crowd once and you three times)."""
+        self._vectors.pop(person, None)
         self._means = None
 
     def train(self, job: Job = NO_JOB) -> None:

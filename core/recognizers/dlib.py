@@ -69,6 +69,7 @@ def _drop_pool() -> None:
 class DlibRecognizer(EmbeddingRecognizer):
     name = "dlib"
     score_name = "euclidean distance"
+    score_kind = "distance"
     confidence_doc = (
         "dlib: confidence = max(0, 1 − d / 1.2), where d is the euclidean distance between the test face's "
         "128-number descriptor and the person's mean training descriptor; dlib's usual threshold d = 0.6 gives 0.5."

@@ -55,6 +55,7 @@ def face_region(rgb: np.ndarray, box: tuple[int, int, int, int], landmarks: np.n
 class _NetworkRecognizer(EmbeddingRecognizer):
     higher_is_better = True
     score_name = "cosine similarity"
+    score_kind = "cosine similarity"
     match_cosine: float = 0.5
     embedder_class: type[FaceEmbedder]
 

@@ -9,6 +9,7 @@ mobileface (so the transfer matrix shows), and saves one picture per tab at 1280
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -67,9 +68,47 @@ def main(out: Path) -> None:
     window.results_tab.below.setCurrentIndex(1)
     window.results_tab.text_filter.setText("fawkes")
     shoot(app, window, 3, out / "results-transfer-matrix.png")
+    report_page(app, window, work, out / "report-page1.png")
+    check_my_photos(app, window, work, out / "check-my-photos.png")
     window.close()
     shutil.rmtree(work, ignore_errors=True)
     print("saved", ", ".join(sorted(p.name for p in out.glob("*.png"))))
+
+
+def report_page(app, window, work: Path, path: Path) -> None:
+    """Page 1 of the study's PDF report, as a picture (needs poppler-utils' pdftoppm)."""
+    task = window.export_report_to(work / "report.pdf")
+    wait(app, lambda: task.is_finished, "the report")
+    if shutil.which("pdftoppm") is None:
+        print("pdftoppm not found (apt-get install poppler-utils): no picture of the report", flush=True)
+        return
+    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(work / "report.pdf"),
+                    str(path.with_suffix(""))], check=True)
+
+
+def check_my_photos(app, window, work: Path, path: Path) -> None:
+    """The "Am I protected?" dialog with its answer: IMM person 03 among the sample's four other people."""
+    mine, crowd = work / "my photos", work / "crowd"
+    mine.mkdir()
+    crowd.mkdir()
+    for i in range(1, 7):
+        shutil.copy(REPO / "tests" / "fixtures" / "imm" / f"03-{i}m.jpg", mine / f"IMG_{i:04d}.jpg")
+    for photo in SAMPLE.glob("0[1245]-*.jpg"):
+        shutil.copy(photo, crowd)
+    dialog = window.check_my_photos()
+    task = dialog.set_photos(mine)
+    wait(app, lambda: task.is_finished, "looking at the photos")
+    dialog.set_crowd(crowd)
+    dialog.version.setCurrentIndex(dialog.version.findData("0.3"))
+    dialog.mode.setCurrentText("low")
+    print("checking my photos…", flush=True)
+    task = dialog.run()
+    wait(app, lambda: task.is_finished, "the check")
+    for _ in range(20):
+        app.processEvents()
+        time.sleep(0.05)
+    dialog.grab().save(str(path))
+    dialog.close()
 
 
 def shoot(app, window, tab_index: int, path: Path) -> None:

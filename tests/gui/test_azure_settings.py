@@ -38,6 +38,9 @@ def test_key_goes_to_the_keyring_and_test_connection_answers_plainly(window, qtb
     window.settings.sync()
     written = (tmp_path / "settings.ini").read_text(encoding="utf-8")
     assert standin.endpoint in written and standin.key not in written and "a-wrong-key" not in written
+    everything = [f for f in tmp_path.rglob("*") if f.is_file()]  # settings, the log, the data folder
+    assert any(f.name == "fawkes-tracker.log" for f in everything)
+    assert not [f for f in everything if standin.key.encode() in f.read_bytes() or b"a-wrong-key" in f.read_bytes()]
 
 
 def test_groups_left_by_a_crashed_run_are_listed_and_deleted(window, qtbot, standin, memory_keyring, fixture_imm):

@@ -122,3 +122,31 @@ def test_imported_cloaks_are_measured_and_shown_beside_their_originals(window, q
     qtbot.waitUntil(lambda: all(not v.item.pixmap().isNull() for v in viewer.views), timeout=20_000)
     assert "01-2m.jpg" in viewer.metrics.text() and "DSSIM" in viewer.metrics.text()
     assert viewer.views[0].item.pixmap().size() == viewer.views[1].item.pixmap().size()
+
+
+def test_imported_cloaks_pair_by_the_photos_place_in_the_dataset(window, qtbot, fixture_imm, tmp_path):
+    """Three people whose photos are all called 1.jpg … 6.jpg: each cloak is measured against its own photo, and a
+    flat cloak whose name several people share is named, not guessed."""
+    from PIL import Image
+
+    from tests.photo_cases import people_in_folders
+
+    people = people_in_folders(fixture_imm, tmp_path / "people", {"01": "anna", "02": "bob", "03": "carl"})
+    open_fixture(qtbot, window, people)
+    cloaks = tmp_path / "cloaks"
+    for person in ("anna", "bob"):
+        (cloaks / person).mkdir(parents=True)
+        for i in range(1, 6):
+            Image.open(people / person / f"{i}.jpg").save(cloaks / person / f"{i}_min_cloaked.png")
+    Image.open(people / "carl" / "1.jpg").save(cloaks / "1_min_cloaked.png")  # flat: anna's, bob's or carl's?
+    tab = window.cloaking_tab
+    tab.add_condition(f"import:{cloaks}")
+    tab.conditions_list.setCurrentRow(tab.conditions_list.count() - 1)
+    qtbot.mouseClick(tab.look_button, Qt.MouseButton.LeftButton)
+    wait_for(qtbot, tab.progress.task)
+    names = [tab.table.item(r, 0).text() for r in range(tab.table.rowCount())]
+    assert names == [f"{p}/{i}.jpg" for p in ("anna", "bob") for i in range(1, 6)]
+    assert all(float(tab.table.item(r, 2).text()) < 1e-3 for r in range(len(names)))  # each against its own photo
+    assert tab.progress.label.text() == ("10 imported cloaks from cloaks. Not used: 1_min_cloaked.png: could be the cloak "
+                                         "of anna/1.jpg, bob/1.jpg or carl/1.jpg, so it is not used (put the cloaks in "
+                                         "one sub-folder per person, as in the dataset)")

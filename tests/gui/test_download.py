@@ -122,3 +122,16 @@ def test_the_download_action_fetches_and_opens_the_database(window, qtbot, serve
     assert window.dataset.root == (window.data_dir / "datasets" / "imm_face_db" / "imm_face_db").resolve()
     assert len(window.dataset.photos) == 18 and sorted(window.split.people) == ["01", "02", "03"]
     assert "recorded SHA-256" in window.statusBar().currentMessage() or window.dataset_tab.progress.label.text() == "Done."
+
+
+def test_a_second_download_that_differs_from_the_recorded_checksum_is_refused(server, tmp_path, imm_zip):
+    handler, url = server
+    first = download_file(url, tmp_path / "imm.zip")
+    recorded = (tmp_path / "imm.zip.sha256").read_text()
+    first.unlink()  # the archive is fetched again later, and the server now sends other bytes
+    handler.payload = imm_zip[:-10] + b"0123456789"
+    with pytest.raises(DownloadError) as refused:
+        download_file(url, tmp_path / "imm.zip")
+    assert str(refused.value) == "The download of imm.zip is damaged (its checksum does not match); it was deleted, please try again."
+    assert not (tmp_path / "imm.zip").exists() and not (tmp_path / "imm.zip.part").exists()
+    assert (tmp_path / "imm.zip.sha256").read_text() == recorded  # the first sum is kept, not replaced

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from core.results import read_rows
 from core.study import load_study
 from gui.results_tab import COLUMNS
+from gui.summary_table import SUMMARY_COLUMNS
 from tests.gui.conftest import TASK_TIMEOUT_MS, open_dialogs, open_fixture, wait_for
 
 
@@ -34,11 +35,15 @@ def test_a_clean_study_shows_live_rows_histogram_summary_and_saves_csv(window, q
     assert tab.table.model().rowCount() == 3
     # the summary per condition
     assert tab.summary_table.rowCount() == 1
-    assert [tab.summary_table.item(0, c).text() for c in range(6)] == ["none", "dlib", "clean", "3", "3 of 3", "0%"]
-    # the embedded histogram counts the three photos
+    assert [tab.summary_table.item(0, c).text() for c in range(5)] == ["none", "dlib", "clean", "3", "3 of 3"]
+    cells = {name: tab.summary_table.item(0, c).text() for c, name in enumerate(SUMMARY_COLUMNS)}
+    assert (cells["Re-identified"], cells["Protected (95% interval)"]) == ("3 of 3", "0% (0–56%)")
+    assert cells["Threshold"].startswith("distance 0.") and cells["Threshold"].endswith("(FMR 1%)")
+    # the embedded histogram counts the three photos; the curve beside it ends at rank-1
     ax = tab.figure.axes[0]
     assert sum(p.get_height() for p in ax.patches) == 3
-    assert not tab.matrix_holder.isVisible()
+    assert list(tab.curve_figure.axes[0].lines[0].get_ydata())[-1] == 3
+    assert not tab.below.isTabEnabled(1)  # one recognizer: no transfer matrix
 
     csv_path = tmp_path / "out" / "results.csv"
     window.save_csv_to(csv_path)

@@ -8,6 +8,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QPixmap
 
 from gui.app import SAMPLE, create_window
+from gui.thumbnails import ThumbnailCache
 from tests.gui.conftest import TASK_TIMEOUT_MS, close_window, open_dialogs, open_fixture, wait_for
 
 
@@ -71,6 +72,14 @@ def test_unusable_photos_are_listed_with_their_reason(window, qtbot, fixture_imm
 
 
 def test_thumbnails_load_off_the_gui_thread(window, qtbot, fixture_imm):
+    fresh = ThumbnailCache(96)
+    try:
+        with qtbot.waitSignal(fresh.ready, timeout=20_000) as arrived:
+            assert fresh.get(fixture_imm / "01-1m.jpg") is fresh.placeholder  # at once, before any decoding
+        assert arrived.args == [str(fixture_imm / "01-1m.jpg")]
+        assert fresh.get(fixture_imm / "01-1m.jpg") is not fresh.placeholder
+    finally:
+        fresh.stop()
     open_fixture(qtbot, window, fixture_imm)
     model = window.dataset_tab.model
     cache = window.thumbnails

@@ -1,4 +1,4 @@
-"""Progress lines for the command line."""
+"""Progress on a terminal: what ``main.py study`` and ``main.py cloak`` print while they work."""
 from __future__ import annotations
 
 import sys

@@ -1,0 +1,86 @@
+"""The study's answer in one plain sentence per condition × recognizer, in the order the conditions were
+given: "Fawkes 0.3.1 high (original program) · dlib, black-box: 3 of 5 people protected (23–88%), at 1
+stranger in 100". The figures are the operating point's (``core.metrics``: its FMR-calibrated threshold and
+its Wilson interval); the Results tab, the command line and the PDF report all show these same sentences.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .condition_names import plain_condition
+
+# protection 0 → red, ½ → amber, 1 → green (light, so that black text stays readable)
+COLOUR_STOPS = ((0.0, (0xF4, 0xC7, 0xC3)), (0.5, (0xFC, 0xE8, 0xB2)), (1.0, (0xC8, 0xE6, 0xC9)))
+
+
+@dataclass(frozen=True)
+class Headline:
+    condition: str  # the condition's full spelling, as in summary.json
+    recognizer: str
+    judged: str  # "clean", "white-box" or "black-box"
+    protected: int
+    people: int
+    protection_rate: float
+    ci95: tuple[float, float] | None
+    text: str
+
+    @property
+    def colour(self) -> str:
+        return protection_colour(self.protection_rate)
+
+
+def protection_colour(rate: float) -> str:
+    """A light background colour for a protection rate: red (nobody protected) to green (everyone)."""
+    rate = min(max(rate, 0.0), 1.0)
+    for (a, ca), (b, cb) in zip(COLOUR_STOPS, COLOUR_STOPS[1:]):
+        if rate <= b:
+            t = (rate - a) / (b - a)
+            return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(ca, cb))
+    return "#" + "".join(f"{x:02x}" for x in COLOUR_STOPS[-1][1])
+
+
+def interval_words(ci95) -> str:
+    """[0.231, 0.882] → "23–88%"."""
+    return f"{ci95[0]:.0%}–{ci95[1]:.0%}".replace("%–", "–")
+
+
+def where_words(point: dict) -> str:
+    """The operating point a figure was read at, in words."""
+    from .metrics import fmr_words
+
+    if not point:
+        return "at the recognizer's own threshold"
+    if point.get("calibrated"):
+        return f"at {fmr_words(point.get('fmr'))}" if point.get("threshold") is not None else "with no threshold (rank-1)"
+    threshold = point.get("threshold")
+    return "at its own confidence threshold" + (f" {threshold:g}" if threshold is not None else "")
+
+
+def headlines(summary: dict, conditions: list[str] | None = None, recognizers: list[str] | None = None) -> list[Headline]:
+    """One ``Headline`` per summary entry with people, ordered as ``conditions`` then ``recognizers``
+    (the study's own order; entries not named there come after, as they are in the summary)."""
+    entries = [e for e in summary.get("conditions", []) if e.get("people")]
+    conditions, recognizers = list(conditions or []), list(recognizers or [])
+
+    def place(item):
+        index, e = item
+        c = conditions.index(e["name"]) if e["name"] in conditions else len(conditions)
+        r = recognizers.index(e["recognizer"]) if e["recognizer"] in recognizers else len(recognizers)
+        return c, r, index
+
+    out = []
+    for _, e in sorted(enumerate(entries), key=place):
+        point = e.get("operating_point") or {}
+        people = point.get("people", e["people"])
+        found = point.get("reidentified", e["reidentified"])
+        rate = point.get("protection_rate", e["protection_rate"])
+        ci = tuple(point["ci95"]) if point.get("ci95") else None
+        text = (f"{plain_condition(e['name'])} · {e['recognizer']}, {e.get('judged', '')}: {people - found} of {people} "
+                f"{'person' if people == 1 else 'people'} protected" + (f" ({interval_words(ci)})" if ci else "")
+                + f", {where_words(point)}")
+        out.append(Headline(e["name"], e["recognizer"], e.get("judged", ""), people - found, people, rate, ci, text))
+    return out
+
+
+def headline_sentences(summary: dict, conditions: list[str] | None = None, recognizers: list[str] | None = None) -> list[str]:
+    return [h.text for h in headlines(summary, conditions, recognizers)]

@@ -1,0 +1,52 @@
+"""``+jpeg:Q``: every enrolled photo re-encoded as JPEG quality Q with 4:2:0 chroma subsampling, as social
+networks do when a photo is uploaded; what is enrolled is what of the cloak survives that."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from PIL import Image
+
+from .photo import EnrolledPhoto, decode
+
+SUBSAMPLING_420 = 2  # Pillow's code for 4:2:0
+
+
+@dataclass(frozen=True)
+class Jpeg:
+    quality: int
+
+    @classmethod
+    def parse(cls, value: str, spec: str) -> "Jpeg":
+        if not value.isdigit() or not 1 <= int(value) <= 100:
+            raise ValueError(f"In the condition '{spec}', +jpeg:{value} needs a JPEG quality from 1 to 100, e.g. +jpeg:75.")
+        return cls(int(value))
+
+    @property
+    def spelling(self) -> str:
+        return f"+jpeg:{self.quality}"
+
+    def record(self) -> dict:
+        return {"step": "jpeg", "quality": self.quality, "chroma_subsampling": "4:2:0", "encoder": "Pillow"}
+
+    def words(self) -> str:
+        return f"JPEG {self.quality}"
+
+    def apply(self, photos: list[EnrolledPhoto], context) -> dict:
+        """One person's photos; returns what to count for the note."""
+        for photo in photos:
+            data = encode_jpeg(photo.pixels(), self.quality)
+            photo.replace(data, ".jpg", None, self.spelling)  # decoded only if a later step needs it
+        return {"photos": len(photos)}
+
+    def note(self, counts: dict) -> str:
+        return f"{self.spelling}: {counts.get('photos', 0)} photos re-encoded as JPEG quality {self.quality} (4:2:0)"
+
+    def preview(self, rgb):
+        return decode(encode_jpeg(rgb, self.quality))
+
+
+def encode_jpeg(rgb, quality: int) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="JPEG", quality=quality, subsampling=SUBSAMPLING_420, optimize=False)
+    return buf.getvalue()

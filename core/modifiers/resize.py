@@ -1,0 +1,61 @@
+"""``+resize:S``: downscale so the longer side is at most S pixels (Pillow LANCZOS), as social networks
+shrink uploads; a photo already that small is enrolled as it is (never upscaled). Written as PNG so that
+this step alone loses nothing but the pixels the downscale removes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from .photo import EnrolledPhoto, encode_png
+
+
+@dataclass(frozen=True)
+class Resize:
+    size: int
+
+    @classmethod
+    def parse(cls, value: str, spec: str) -> "Resize":
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(f"In the condition '{spec}', +resize:{value} needs the longest side in pixels, e.g. +resize:1080.")
+        return cls(int(value))
+
+    @property
+    def spelling(self) -> str:
+        return f"+resize:{self.size}"
+
+    def record(self) -> dict:
+        return {"step": "resize", "longest_side_at_most": self.size, "filter": "LANCZOS", "upscale": False}
+
+    def words(self) -> str:
+        return f"{self.size} px"
+
+    def apply(self, photos: list[EnrolledPhoto], context) -> dict:
+        """One person's photos; returns what to count for the note."""
+        shrunk = 0
+        for photo in photos:
+            rgb = photo.pixels()
+            smaller = downscale(rgb, self.size)
+            if smaller is not rgb:
+                photo.replace(encode_png(smaller), ".png", smaller, self.spelling)
+                shrunk += 1
+        return {"shrunk": shrunk, "kept": len(photos) - shrunk}
+
+    def note(self, counts: dict) -> str:
+        kept = counts.get("kept", 0)
+        return (f"{self.spelling}: {counts.get('shrunk', 0)} photos downscaled to at most {self.size} px (LANCZOS)"
+                + (f"; {kept} already that small, enrolled as they were" if kept else ""))
+
+    def preview(self, rgb):
+        return downscale(rgb, self.size)
+
+
+def downscale(rgb: np.ndarray, size: int) -> np.ndarray:
+    """``rgb`` itself when its longer side is within ``size``; else a LANCZOS downscale keeping the aspect."""
+    height, width = rgb.shape[:2]
+    longer = max(height, width)
+    if longer <= size:
+        return rgb
+    new = (max(1, round(width * size / longer)), max(1, round(height * size / longer)))
+    return np.asarray(Image.fromarray(rgb).resize(new, Image.Resampling.LANCZOS))

@@ -1,0 +1,88 @@
+"""Repeated studies: how much of a result is the luck of one seed.
+
+``StudyConfig.repeat = N`` runs the conditions whose result depends on the seed N times, with seeds
+seed … seed+N−1: our own cloaking (Fawkes 0.3 picks its target at random), and, with a ``random:K``
+split, every condition on N different splits. Run 1 is the study itself; runs 2 … N are whole
+studies of their own in ``repeats/seed-S/`` (so each resumes, and reuses its cached cloaks, like any
+study). The study's ``summary.json`` then gives, per repeated entry, each run's figures
+(``repeats``) and their mean, min and max (``repeat_spread``).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+from .images import write_text_atomic
+from .jobs import NO_JOB, Job
+from .modifiers.leak import Leak
+from .modifiers.spelling import split_modifiers
+from .metrics import CALIBRATION, CLEAN, SCORE_FIELDS, SCORES_FILE, read_scores, repeat_figures, repeat_spread
+from .results import write_json_atomic
+from .study import StudyConfig, run_study
+
+REPEATS_FOLDER = "repeats"
+
+
+def seeded_conditions(config: StudyConfig) -> list[str]:
+    """The conditions a repeat runs again: all of them on a random split, else our own cloaking and those
+    that leave some photos uncloaked (``@K`` picks them with the seed)."""
+    if config.split.startswith("random"):
+        return list(config.conditions)
+    return [c for c in config.conditions
+            if split_modifiers(c)[0].startswith("fawkes:") or any(isinstance(m, Leak) for m in split_modifiers(c)[1])]
+
+
+def run_folder(config: StudyConfig, seed: int) -> Path:
+    return Path(config.out) / REPEATS_FOLDER / f"seed-{seed}"
+
+
+def _share_clean_scores(main_out: Path, run_out: Path) -> None:
+    """The main study's clean scores, as the repeat's calibration: with the same split they are the same,
+    and a repeat then needs no clean enrolment of its own."""
+    clean = {key: photos for key, photos in read_scores(main_out / SCORES_FILE).items() if key[0] in (CLEAN, CALIBRATION)}
+    if not clean or (run_out / SCORES_FILE).exists():
+        return
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(SCORE_FIELDS)
+    for (_, recognizer), photos in clean.items():
+        for file, (person, candidates) in photos.items():
+            for candidate, score in candidates.items():
+                writer.writerow([CALIBRATION, recognizer, file, person, candidate, repr(score)])
+    run_out.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(run_out / SCORES_FILE, buf.getvalue())
+
+
+def run_repeated(config: StudyConfig, job: Job = NO_JOB, on_row: Callable | None = None, restart: bool = False) -> dict:
+    """The study (``run_study``), then its repeats; returns the summary with ``repeats`` added.
+    ``restart`` empties a folder holding another study first (the repeats' own folders with it)."""
+    summary = run_study(config, job, on_row, restart=restart)
+    repeated = seeded_conditions(config)
+    if config.repeat <= 1 or not repeated:
+        return summary
+    runs: dict[tuple[str, str], list[dict]] = {}
+    for e in summary["conditions"]:
+        if e["name"] in repeated:
+            runs[(e["name"], e["recognizer"])] = [{"seed": config.seed, **repeat_figures(e)}]
+    seeds = [config.seed + i for i in range(config.repeat)]
+    for i, seed in enumerate(seeds[1:], start=2):
+        job.note(f"Repeat {i} of {config.repeat}: seed {seed}, conditions {', '.join(repeated)}")
+        out = run_folder(config, seed)
+        if not config.split.startswith("random"):
+            _share_clean_scores(Path(config.out), out)
+        sub = replace(config, out=out, seed=seed, repeat=1, conditions=repeated,
+                      cloak_options={**config.cloak_options, "seed": seed})
+        for e in run_study(sub, job, restart=restart)["conditions"]:
+            runs.setdefault((e["name"], e["recognizer"]), []).append({"seed": seed, **repeat_figures(e)})
+    for e in summary["conditions"]:
+        got = runs.get((e["name"], e["recognizer"]))
+        if got:
+            e["repeats"] = got
+            e["repeat_spread"] = repeat_spread(got)
+    summary["repeat"] = {"runs": config.repeat, "seeds": seeds, "conditions": repeated,
+                         "folders": [str(run_folder(config, s)) for s in seeds[1:]]}
+    write_json_atomic(Path(config.out) / "summary.json", summary)
+    return summary

@@ -1,0 +1,124 @@
+"""What a study folder remembers between runs, so that resuming never mixes two studies and never loses
+what a finished part said.
+
+Before a study writes anything into a folder that already holds one, its settings (``study.json``) and
+its dataset's fingerprint are compared with the new run's; any difference stops the run with one line
+naming it (resume only the same study; start afresh with ``restart``). ``study_state.json`` keeps, for
+each finished (condition, recognizer) pair, the notes and set-asides it added and the recognizer's
+``describe()``, so the summary and manifest after any interruption equal those of an uninterrupted run.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from .results import write_json_atomic
+
+STATE_NAME = "study_state.json"
+WRITTEN = ("study.json", "split.json", "results.csv", "scores.csv", "summary.json", "manifest.json",
+           "confidence_histogram.png", "reidentification_curve.png", STATE_NAME)
+WRITTEN_FOLDERS = ("cloaks", "enrolled", "repeats")  # our cloaks, photos as enrolled (modifiers), repeated runs
+COMPARED = ("split", "seed", "recognizers", "conditions", "recognizer_options", "cloak_options", "distractors")
+LABELS = {"split": "split rule", "recognizer_options": "", "cloak_options": "cloaking"}
+
+
+class DifferentStudy(ValueError):
+    """The folder holds another study; ``differences`` lists what differs, one short phrase each."""
+
+    def __init__(self, folder: Path, differences: list[str]):
+        self.folder, self.differences = Path(folder), differences
+        super().__init__(f"The folder {folder} holds a different study ({'; '.join(differences)}): choose another "
+                         "folder with --out, or start this one afresh with --restart (its results are deleted).")
+
+
+def _flat(value, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], object]:
+    if isinstance(value, dict):
+        out: dict[tuple[str, ...], object] = {}
+        for key in sorted(value):
+            out.update(_flat(value[key], (*path, str(key))))
+        return out if value else {path: {}}
+    return {path: value}
+
+
+def _shown(value) -> str:
+    if value is None or value == {}:
+        return "not set"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    return str(value)
+
+
+def differences(saved: dict, now: dict, saved_fingerprint: str | None, now_fingerprint: str) -> list[str]:
+    """What differs between two studies' settings, e.g. ``seed 0 there, 1 now``; empty when they are the same."""
+    found = []
+    if saved_fingerprint is not None and saved_fingerprint != now_fingerprint:
+        if str(saved.get("dataset")) != str(now.get("dataset")):
+            found.append(f"dataset {saved.get('dataset')} there, {now.get('dataset')} now")
+        else:
+            found.append(f"the photos in {now.get('dataset')} have changed since")
+    now = json.loads(json.dumps(now, default=str))  # as it would be saved
+    for key in COMPARED:
+        before, after = _flat(saved.get(key)), _flat(now.get(key))
+        for path in sorted(set(before) | set(after)):
+            if before.get(path) != after.get(path):
+                label = " ".join(p for p in (LABELS.get(key, key), *path) if p)
+                found.append(f"{label} {_shown(before.get(path))} there, {_shown(after.get(path))} now")
+    return found
+
+
+class StudyState:
+    """The per-pair record of one study folder."""
+
+    def __init__(self, folder: Path, fingerprint: str, pairs: dict[tuple[str, str], dict] | None = None):
+        self.path = Path(folder) / STATE_NAME
+        self.fingerprint = fingerprint
+        self.pairs = pairs or {}
+
+    def finished(self, condition: str, recognizer: str) -> dict | None:
+        """What a finished pair added (``notes``, ``set_aside``, ``described``, ``gallery``), or None."""
+        return self.pairs.get((condition, recognizer))
+
+    def record(self, condition: str, recognizer: str, notes: list[str], set_aside: dict[str, str], described: dict,
+               gallery: int | None = None) -> None:
+        self.pairs[(condition, recognizer)] = {"notes": list(notes), "set_aside": dict(set_aside), "described": described,
+                                               "gallery": gallery}
+        self.save()
+
+    def save(self) -> None:
+        write_json_atomic(self.path, {
+            "dataset_fingerprint": self.fingerprint,
+            "pairs": [{"condition": c, "recognizer": r, **value} for (c, r), value in self.pairs.items()],
+        })
+
+
+def open_study_folder(folder: Path, config_json: dict, fingerprint: str, restart: bool = False) -> StudyState:
+    """Check that ``folder`` is empty or holds this same study (raises ``DifferentStudy`` otherwise); with
+    ``restart``, first delete everything an earlier study wrote there."""
+    folder = Path(folder)
+    if restart:
+        clear_study_folder(folder)
+    saved_file, state_file = folder / "study.json", folder / STATE_NAME
+    state = json.loads(state_file.read_text(encoding="utf-8")) if state_file.exists() else {}
+    if saved_file.exists():
+        saved = json.loads(saved_file.read_text(encoding="utf-8"))
+        found = differences(saved, config_json, state.get("dataset_fingerprint"), fingerprint)
+        if found:
+            raise DifferentStudy(folder, found)
+    elif (folder / "results.csv").exists():
+        raise DifferentStudy(folder, ["it has results but no study.json to say how they were made"])
+    pairs = {(p["condition"], p["recognizer"]): {k: p.get(k) for k in ("notes", "set_aside", "described", "gallery")}
+             for p in state.get("pairs", [])}
+    result = StudyState(folder, fingerprint, pairs)
+    folder.mkdir(parents=True, exist_ok=True)
+    result.save()
+    return result
+
+
+def clear_study_folder(folder: Path) -> None:
+    """Delete what a study wrote in ``folder`` (and nothing else the user put there)."""
+    folder = Path(folder)
+    for name in WRITTEN:
+        (folder / name).unlink(missing_ok=True)
+    for name in WRITTEN_FOLDERS:
+        shutil.rmtree(folder / name, ignore_errors=True)
