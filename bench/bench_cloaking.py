@@ -119,7 +119,8 @@ def main() -> int:
             sys.path.insert(0, str(Path(__file__).resolve().parent))
             from speed import speed  # noqa: E402  (bench/speed.py)
 
-            figures.update(speed(photos, pool, person_of, args, out, cache, device))
+            everyone = [p.path for p in sorted(dataset.photos, key=lambda p: (p.number, p.person))]  # --high-photos 200: 200 photos
+            figures.update(speed(everyone, pool, person_of, args, out, cache, device))
     if args.json:
         print(json.dumps(figures))
     return 0

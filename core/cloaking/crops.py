@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -94,6 +95,13 @@ def _bicubic(x: np.ndarray) -> np.ndarray:
     return np.where(x < 1, near, np.where(x < 2, far, 0.0))
 
 
+@functools.lru_cache(maxsize=256)
+def _resize_weights(n_in: int, n_out: int) -> np.ndarray:
+    weights = resize_weights(n_in, n_out)
+    weights.flags.writeable = False
+    return weights
+
+
 def resize_weights(n_in: int, n_out: int) -> np.ndarray:
     """(n_out, n_in) weights of Pillow's BICUBIC resize along one axis (its kernel widened by the
     downscale factor, its window bounds), in floating point."""
@@ -126,11 +134,8 @@ class BudgetView:
         _, h, w = original_crop.shape
         side, top, left = _square_geometry(h, w, version)
         size = VIEW_SIZE[version]
-        weights = torch.from_numpy(resize_weights(side, size)).to(original_crop)
+        weights = torch.from_numpy(_resize_weights(side, size).copy()).to(original_crop)
         self.rows, self.cols = weights[:, top : top + h], weights[:, left : left + w]
-        # and back: the view resized to the square's side (BICUBIC, as the original merges), the crop's part of it
-        back = torch.from_numpy(resize_weights(size, side)).to(original_crop)
-        self.back_rows, self.back_cols = back[top : top + h], back[left : left + w]
         # v0.3.1's square is black around the crop; v1.0's is the crop's mean colour (never changed)
         self.fill = torch.zeros(3).to(original_crop) if version == "0.3" else original_crop.mean(dim=(1, 2)).detach()
         peak = float(original_crop.max())
@@ -140,10 +145,6 @@ class BudgetView:
         """(3, S, S) view of a crop in photo grey levels."""
         fill = self.fill.to(crop).view(3, 1, 1)
         return self.stretch * (self.rows.to(crop) @ (crop - fill) @ self.cols.T.to(crop) + fill)
-
-    def to_crop(self, view: torch.Tensor) -> torch.Tensor:
-        """(3, h, w) the crop's part of a view (3, S, S) resized back to the square, in the view's units."""
-        return self.back_rows.to(view) @ view @ self.back_cols.T.to(view)
 
     def merge_stretch(self, original_crop_uint8: np.ndarray) -> float:
         """k′: the factor ``array_to_img`` stretches the original's 224/112 view by again when the

@@ -20,11 +20,10 @@ from ..datasets import open_dataset
 from ..images import load_rgb, save_rgb_atomic
 from ..jobs import NO_JOB, Job
 from ..models.zoo import user_data_dir
-from ..torch_threads import torch_threads
 from . import cache
 from . import targets as target_selection
 from .crops import VIEW_NAME
-from .extractors import EXTRACTORS, check_names, embed, load_extractor, resolve_device
+from .extractors import EXTRACTORS, check_names, embed, load_extractor, resolve_device, run_flushed
 from .fawkes_v031 import cloak_towards
 from .fawkes_v10 import cloak_away
 from .merge import write_faces
@@ -70,21 +69,24 @@ def cloak_photos(photos: list[Path], out_dir: Path, settings: CloakSettings, job
         pending = cache.reuse(plans, cache_dir, cache.recipe(settings, mode, names, device.type, pool_key), mode.version)
         if pending:
             # The machine's thread count, whatever other work set: with the seed, it fixes the cloak bit for bit.
-            with torch_threads():
-                extractors = [load_extractor(n, device) for n in names]
-                find_faces(pending, job)
-                with_faces = [p for p in pending if p.report is None]
-                if mode.version == "0.3" and with_faces:
-                    pool_images = target_selection.embed_pool(pool_paths, extractors, names, device, cache_dir, job)
-                    for problem in pool_images.problems:
-                        job.note(problem)
-                    _choose_targets(with_faces, settings, pool_images, extractors, device)
-                groups = batches(with_faces, max(1, settings.batch_size))
-                for number, group in enumerate(groups):
-                    _cloak_batch(group, number, len(groups), settings, mode, extractors, names, device, cache_dir, job)
+            run_flushed(lambda: _cloak_pending(pending, settings, mode, names, device, cache_dir, pool_paths, job))
     finally:
         write_csv(out_dir, [p.report for p in plans if p.report is not None], names)
     return [p.report for p in plans if p.report is not None]
+
+
+def _cloak_pending(pending: list[PhotoPlan], settings: CloakSettings, mode: Mode, names, device, cache_dir: Path, pool_paths, job: Job) -> None:
+    extractors = [load_extractor(n, device) for n in names]
+    find_faces(pending, job)
+    with_faces = [p for p in pending if p.report is None]
+    if mode.version == "0.3" and with_faces:
+        pool_images = target_selection.embed_pool(pool_paths, extractors, names, device, cache_dir, job)
+        for problem in pool_images.problems:
+            job.note(problem)
+        _choose_targets(with_faces, settings, pool_images, extractors, device)
+    groups = batches(with_faces, max(1, settings.batch_size))
+    for number, group in enumerate(groups):
+        _cloak_batch(group, number, len(groups), settings, mode, extractors, names, device, cache_dir, job)
 
 
 def _pool_paths(settings: CloakSettings, pool, job: Job) -> dict[str, list[Path]]:

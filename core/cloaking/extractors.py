@@ -2,17 +2,67 @@
 from __future__ import annotations
 
 import importlib
+import queue
 import threading
 
 import torch
 
 from ..models.base import FaceEmbedder
+from ..torch_threads import MACHINE_THREADS, torch_threads
 
 # extractor name -> module under core.models holding a FaceEmbedder with that ``name``
 EXTRACTORS = {"dlib": "dlib_resnet", "mobileface": "mobileface", "faceres": "faceres"}
 
 _cache: dict[tuple[str, str], FaceEmbedder] = {}
 _lock = threading.Lock()
+
+
+class _FlushedWorker:
+    """One long-lived thread that runs cloaking work with denormal floats treated as zero.
+
+    Gradients reaching the networks' layers are partly denormal, and a CPU handles those many times
+    slower (a 0.3.1 high photo took 30-90 s instead of 8). The flag is per thread, and PyTorch's worker
+    threads copy it from the thread that starts them: a thread that sets it first starts its own
+    workers with it, whatever thread pools the program already has. Kept for the program's life, so its
+    workers (and their warmed-up kernels) serve every run; runs from several threads wait their turn."""
+
+    def __init__(self):
+        self.jobs: queue.Queue = queue.Queue()
+        threading.Thread(target=self._serve, name="cloaking", daemon=True).start()
+
+    def _serve(self) -> None:
+        torch.set_flush_denormal(True)
+        while True:
+            work, threads, outcome, done = self.jobs.get()
+            try:
+                with torch_threads(threads):
+                    outcome["value"] = work()
+            except BaseException as exc:  # handed to the caller
+                outcome["error"] = exc
+            done.set()
+
+    def run(self, work, threads: int):
+        outcome: dict = {}
+        done = threading.Event()
+        self.jobs.put((work, threads, outcome, done))
+        done.wait()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
+
+
+_worker: _FlushedWorker | None = None
+_worker_lock = threading.Lock()
+
+
+def run_flushed(work, threads: int = MACHINE_THREADS):
+    """``work()`` on the flushed cloaking thread (see ``_FlushedWorker``) with ``threads`` PyTorch
+    threads; returns its result or raises its exception."""
+    global _worker
+    with _worker_lock:
+        if _worker is None:
+            _worker = _FlushedWorker()
+    return _worker.run(work, threads)
 
 
 def resolve_device(name: str) -> torch.device:

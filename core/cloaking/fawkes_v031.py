@@ -39,13 +39,13 @@ def cloak_towards(batch: FaceBatch, extractors, target_features: list[torch.Tens
         source_features = batch.features(extractors, batch.source)
     targets = [2 * t.to(s) - s for t, s in zip(target_features, source_features)]
 
-    modifier = torch.full_like(batch.original, START, requires_grad=True)
+    modifier = (torch.full_like(batch.original, START) * batch.mask).requires_grad_(True)  # zero outside the crops
     optimiser = Adadelta(modifier, RHO, mode.eps)
     best = OptimisedFaces.start(batch, source_features)
     for step in range(mode.steps + 1):  # the last pass only evaluates the final update
-        crops = batch.image(modifier)
+        crops, written = batch.image_and_written(modifier)
         distortion = batch.dssim(crops)
-        score = feature_term(batch.features(extractors, crops), targets)
+        score = feature_term(batch.features_of_written(extractors, written), targets)
         better = -score > best.merit
         if strict:
             better &= distortion <= mode.threshold

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .crops import BudgetView
+from .crops import VIEW_SIZE, BudgetView
 from .dssim import Reference
 
 TANH_K = 2 - 1e-6  # keeps atanh finite at 0 and 255
@@ -46,6 +46,32 @@ def budget_penalty(distortion: torch.Tensor, threshold: float, c: float) -> torc
 def _whole_levels(values: torch.Tensor, floor: bool) -> torch.Tensor:
     """Whole grey levels forwards (truncated as ``astype(uint8)`` does, or rounded), the identity backwards."""
     return values + ((torch.floor(values) if floor else torch.round(values)) - values).detach()
+
+
+class _ImageAndWritten(torch.autograd.Function):
+    """The stretched crops T(w_s + m) and the photo's crops as they will be written, in one pass with
+    a hand-written backward (the chain of a dozen elementwise steps on full-resolution crops costs as
+    much as a network on a CPU when autograd keeps every intermediate)."""
+
+    @staticmethod
+    def forward(ctx, modifier, w_source, mask, gain, base, source, as_written: bool):
+        # ``modifier`` is zero outside the mask; ``base``: as written, original − ⌊source·gain⌋ (where
+        # the crop is unchanged the two floors cancel), strict: the original
+        t = torch.tanh(w_source + modifier)
+        crops = (t / TANH_K + 0.5) * 255
+        if as_written:
+            unclipped = base + torch.floor(crops * gain)
+        else:
+            unclipped = base + torch.round((crops - source) * gain) * mask
+        inside = (unclipped >= 0) & (unclipped <= 255)
+        ctx.save_for_backward(t, mask, gain, inside)
+        return crops, torch.clamp(unclipped, 0, 255)
+
+    @staticmethod
+    def backward(ctx, grad_crops, grad_written):
+        t, mask, gain, inside = ctx.saved_tensors
+        grad = grad_crops + grad_written * gain * inside
+        return grad * (255 / TANH_K) * (1 - t * t) * mask, None, None, None, None, None, None
 
 
 class Adadelta:
@@ -122,13 +148,29 @@ class FaceBatch:
         for i, ((h, w), o) in enumerate(zip(self.shapes, originals)):
             self.original[i, :, :h, :w] = o
             self.mask[i, :, :h, :w] = 1
+        # the views as one batched product: each face's weights zero-padded to the batch's crop size, so the
+        # padding never counts; square(c / k) = R (c − k·fill) Cᵀ + k·fill
+        self.view_rows = torch.zeros((self.size, 1, VIEW_SIZE[version], crop_h), device=device)
+        self.view_cols = torch.zeros((self.size, 1, crop_w, VIEW_SIZE[version]), device=device)
+        for i, (view, (h, w)) in enumerate(zip(self.views, self.shapes)):
+            self.view_rows[i, 0, :, :h] = view.rows
+            self.view_cols[i, 0, :w, :] = view.cols.T
+        self.view_fill = torch.stack([v.fill * v.stretch for v in self.views]).view(-1, 3, 1, 1).float()
         self.w_source = to_tanh_space(torch.where(self.mask > 0, self.original * self.stretch, self.original))
         self.source = from_tanh_space(self.w_source)  # the stretched crops, where the variable lives
         self.reference = Reference(self.squares(self.source))
+        self.written_base: torch.Tensor | None = None
 
     def image(self, modifier: torch.Tensor) -> torch.Tensor:
         """The stretched crops for a tanh-space modifier."""
         return from_tanh_space(self.w_source + modifier * self.mask)
+
+    def image_and_written(self, modifier: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``image(modifier)`` and ``written`` of it, fused (see ``_ImageAndWritten``); ``modifier`` must be
+        zero outside the mask."""
+        if self.written_base is None:
+            self.written_base = self.original - torch.floor(self.source * self.gain) if self.as_written else self.original
+        return _ImageAndWritten.apply(modifier, self.w_source, self.mask, self.gain, self.written_base, self.source, self.as_written)
 
     def change(self, crops: torch.Tensor) -> torch.Tensor:
         """The change to the photo's crops for stretched ``crops``, whole grey levels (B, 3, h, w).
@@ -147,15 +189,20 @@ class FaceBatch:
         return torch.clamp(self.original + self.change(crops), 0, 255)
 
     def squares(self, crops: torch.Tensor) -> torch.Tensor:
-        """Budget views of stretched crops (a view stretches a photo crop itself, so undo it first)."""
-        return torch.stack([view.square(crops[i, :, :h, :w] / self.stretch[i]) for i, (view, (h, w)) in enumerate(zip(self.views, self.shapes))])
+        """Budget views (B, 3, S, S) of stretched crops."""
+        if self.version == "0.3":  # a black fill: nothing to take away
+            return self.view_rows @ crops @ self.view_cols
+        return self.view_rows @ (crops - self.view_fill) @ self.view_cols + self.view_fill
 
     def dssim(self, crops: torch.Tensor) -> torch.Tensor:
         return self.reference.dssim(self.squares(crops))
 
     def features(self, extractors, crops: torch.Tensor) -> list[torch.Tensor]:
         """Each extractor's features of the contexts with the crops as they will be written."""
-        contexts = self.compose(self.written(crops))
+        return self.features_of_written(extractors, self.written(crops))
+
+    def features_of_written(self, extractors, written: torch.Tensor) -> list[torch.Tensor]:
+        contexts = self.compose(written)
         return [extractor(contexts, self.landmarks) for extractor in extractors]
 
     def compose(self, photo_crops: torch.Tensor) -> torch.Tensor:
