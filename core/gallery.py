@@ -50,17 +50,26 @@ def open_distractors(folder: Path | str, study: Dataset, job: Job = NO_JOB) -> D
     return Distractors(dataset)
 
 
-def enrol_distractors(recognizer, people: dict[str, list[Path]], stage: str, job: Job = NO_JOB) -> int:
-    """Enrol every distractor photo that has a usable face; returns how many people got into the gallery."""
-    photos = [(person, photo) for person, own in people.items() for photo in own]
+def enrol_each(recognizer, photos: list[tuple[str, Path]], stage: str, job: Job = NO_JOB,
+               skipped=None) -> set[str]:
+    """Enrol (person, photo) pairs one by one with progress under ``stage``; a photo that cannot be used is
+    handed to ``skipped(exc)`` (default: a note) and the rest go on. Returns the people who got in."""
     enrolled: set[str] = set()
     for i, (person, photo) in enumerate(photos):
-        job.step(f"Enrolling the other people ({stage})", i, len(photos), photo.name)
+        job.step(stage, i, len(photos), photo.name)
         try:
             recognizer.enrol(person, photo)
             enrolled.add(person)
         except UnusableImage as exc:
-            job.note(f"Skipped distractor photo {exc}")
-    if photos:
-        job.step(f"Enrolling the other people ({stage})", len(photos), len(photos))
-    return len(enrolled)
+            (skipped or (lambda e: job.note(f"Skipped photo {e}")))(exc)
+    job.step(stage, len(photos), len(photos))
+    return enrolled
+
+
+def enrol_distractors(recognizer, people: dict[str, list[Path]], stage: str, job: Job = NO_JOB) -> int:
+    """Enrol every distractor photo that has a usable face; returns how many people got into the gallery."""
+    photos = [(person, photo) for person, own in people.items() for photo in own]
+    if not photos:
+        return 0
+    return len(enrol_each(recognizer, photos, f"Enrolling the other people ({stage})", job,
+                          lambda exc: job.note(f"Skipped distractor photo {exc}")))

@@ -21,7 +21,7 @@ from .calibration import ask_for_every_candidate, ensure_clean_scores
 from .conditions import PreparedCondition, parse_condition
 from .datasets import Dataset, open_dataset
 from .figures import confidence_histogram, reidentification_curve, threshold_marks
-from .gallery import Distractors, enrol_distractors, open_distractors
+from .gallery import Distractors, enrol_distractors, enrol_each, open_distractors
 from .images import NoFaceFound, UnusableImage, write_bytes_atomic
 from .jobs import NO_JOB, Job
 from .metrics import DEFAULT_FMR, ScoreLog, evaluate, own_thresholds, read_scores
@@ -219,17 +219,13 @@ def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyCo
         plan = recognizer.plan(len(people) + len(others), len(photos) + sum(map(len, others.values())), len(tests))
         if plan is not None:
             job.note(f"{stage}: {plan}")
-        enrolled: set[str] = set()
         recognizer.expect([photo for _, photo in photos] + [photo for own in others.values() for photo in own])
-        for i, (person, photo) in enumerate(photos):
-            job.step(f"Enrolling training photos ({stage})", i, len(photos), photo.name)
-            try:
-                recognizer.enrol(person, photo)
-                enrolled.add(person)
-            except UnusableImage as exc:
-                notes[prepared.name].append(f"training photo {exc}")
-                job.note(f"Skipped training photo {exc}")
-        job.step(f"Enrolling training photos ({stage})", len(photos), len(photos))
+
+        def skipped(exc: UnusableImage) -> None:
+            notes[prepared.name].append(f"training photo {exc}")
+            job.note(f"Skipped training photo {exc}")
+
+        enrolled = enrol_each(recognizer, photos, f"Enrolling training photos ({stage})", job, skipped)
         for person in people:
             if person not in enrolled:
                 set_aside[prepared.name][person] = "none of the training photos could be enrolled"
