@@ -27,27 +27,14 @@ from .extractors import EXTRACTORS, check_names, embed, load_extractor, resolve_
 from .fawkes_v031 import cloak_towards
 from .fawkes_v10 import cloak_away
 from .merge import write_faces
-from .modes import MODES, Mode, get_mode
+from .modes import MODES, Mode
 from .optimise import FaceBatch
 from .plan import PhotoPlan, batches, find_faces, plan_photos
 from .report import REPORT_NAME, CloakReport, psnr, write_csv
 from .settings import CloakSettings
 
-__all__ = ["CloakSettings", "CloakReport", "cloak_photos", "describe_mode", "load_extractor", "resolve_device",
+__all__ = ["CloakSettings", "CloakReport", "cloak_photos", "load_extractor", "resolve_device",
            "MODES", "EXTRACTORS", "REPORT_NAME"]
-
-# Seconds per face and optimisation step (bench/bench_cloaking.py, dlib extractor); a guess for CUDA.
-STEP_SECONDS = {"cpu": 0.035, "cuda": 0.004}
-
-
-def describe_mode(version: str, mode: str, extractors: int = 1) -> str:
-    """One plain sentence about the mode, with the time it should take per photo on this computer."""
-    spec = get_mode(version, mode, {} if mode == "custom" else None)
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    seconds = 0.3 + spec.steps * STEP_SECONDS[device] * max(1, extractors)
-    when = f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
-    return f"{spec.summary} (DSSIM budget {spec.threshold:g}); about {when} per face on this computer's {'GPU' if device == 'cuda' else 'CPU'}."
-
 
 def cloak_photos(photos: list[Path], out_dir: Path, settings: CloakSettings, job: Job = NO_JOB,
                  pool: dict[str, list[Path]] | None = None, person_of: dict[Path, str] | None = None) -> list[CloakReport]:
