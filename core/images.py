@@ -97,9 +97,14 @@ def write_text_atomic(path: Path | str, text: str) -> None:
 def save_rgb_atomic(path: Path | str, rgb: np.ndarray, quality: int = 95) -> None:
     """Save an RGB array; the format follows the suffix (PNG by default for cloaks)."""
     path = Path(path)
-    buf = io.BytesIO()
     fmt = "JPEG" if path.suffix.lower() in (".jpg", ".jpeg") else "PNG"
+    write_bytes_atomic(path, encode_rgb(rgb, fmt, quality))
+
+
+def encode_rgb(rgb: np.ndarray, fmt: str = "PNG", quality: int = 95) -> bytes:
+    """An RGB array as PNG (lossless) or JPEG bytes."""
+    buf = io.BytesIO()
     # PNG level 1: three times faster than Pillow's default 6, and photos come out no bigger
     options = {"quality": quality} if fmt == "JPEG" else {"compress_level": 1}
     Image.fromarray(np.asarray(rgb, dtype=np.uint8)).save(buf, format=fmt, **options)
-    write_bytes_atomic(path, buf.getvalue())
+    return buf.getvalue()

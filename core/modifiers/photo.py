@@ -9,9 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ..images import load_rgb
-
-PNG_LEVEL = 1  # lossless; the level only changes the file size, never the pixels
+from ..images import encode_rgb, load_rgb
 
 
 @dataclass
@@ -57,6 +55,4 @@ def decode(data: bytes) -> np.ndarray:
 
 
 def encode_png(rgb: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format="PNG", compress_level=PNG_LEVEL)
-    return buf.getvalue()
+    return encode_rgb(rgb, "PNG")  # lossless, as the engine writes its cloaks
