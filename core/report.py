@@ -19,7 +19,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from .condition_names import plain_condition
-from .headline import headlines, interval_words, protection_colour, where_words
+from .headline import headlines, protection_colour, where_words
 from .images import UnusableImage, load_rgb, write_bytes_atomic
 from .results import IDENTIFIED
 
@@ -82,9 +82,10 @@ def _pages(study, manifest: dict, study_dir: Path):
 
 
 def _ordered(summary: dict, config) -> list[dict]:
+    """Every entry, judged ones in the headline's order, then those nobody could be judged in (never left out)."""
     order = {(h.condition, h.recognizer): i for i, h in enumerate(headlines(summary, config.conditions, config.recognizers))}
-    entries = [e for e in summary.get("conditions", []) if (e["name"], e["recognizer"]) in order]
-    return sorted(entries, key=lambda e: order[(e["name"], e["recognizer"])])
+    entries = summary.get("conditions", [])
+    return sorted(entries, key=lambda e: order.get((e["name"], e["recognizer"]), len(order)))
 
 
 def _page(title: str) -> Figure:
@@ -128,12 +129,13 @@ def _front_pages(study_dir: Path, summary: dict, config, entries: list[dict]):
         "In brackets: the 95% interval (Wilson). White-box: judged by a network the cloak was made against "
         "(overstates protection); black-box: by another network."], size=8, color="#444")
     rows = [_table_row(e) for e in entries]
-    first, rest = rows[:TABLE_ROWS_FIRST_PAGE], rows[TABLE_ROWS_FIRST_PAGE:]
-    _table(figure, first, top=y - 0.01)
+    rates = [e.get("protection_rate") for e in entries]  # None where nobody could be judged
+    n = TABLE_ROWS_FIRST_PAGE
+    _table(figure, rows[:n], rates[:n], top=y - 0.01)
     yield figure
-    for start in range(0, len(rest), TABLE_ROWS_PER_PAGE):
+    for start in range(n, len(rows), TABLE_ROWS_PER_PAGE):
         more = _page("Summary per condition and recognizer (continued)")
-        _table(more, rest[start:start + TABLE_ROWS_PER_PAGE], top=0.92)
+        _table(more, rows[start:start + TABLE_ROWS_PER_PAGE], rates[start:start + TABLE_ROWS_PER_PAGE], top=0.92)
         yield more
 
 
@@ -142,19 +144,20 @@ TABLE_HEADER = ["Condition", "Recognizer", "Judged", "Best guess\nright (rank-1)
 
 
 def _table_row(e: dict) -> list[str]:
-    from .metrics import p_words
+    from .metrics import p_words, percent_with_interval
 
     rank1, point = e.get("rank1") or {}, e.get("operating_point") or {}
     people = point.get("people", e["people"])
     found = point.get("reidentified", e["reidentified"])
-    protected = f"{e['protection_rate']:.0%}" + (f" ({interval_words(point['ci95'])})" if point.get("ci95") else "")
+    protected = ("nobody judged" if e.get("protection_rate") is None
+                 else percent_with_interval(e["protection_rate"], point.get("ci95")))
     versus = e.get("versus_clean")
     return ["\n".join(textwrap.wrap(plain_condition(e["name"]), 30)), e["recognizer"], e.get("judged", ""),
             f"{rank1['reidentified']} of {rank1['people']}" if rank1 else "", where_words(point).removeprefix("at "),
             f"{found} of {people}", protected, p_words(versus["p_value"]) if versus else ""]
 
 
-def _table(figure: Figure, rows: list[list[str]], top: float) -> None:
+def _table(figure: Figure, rows: list[list[str]], rates: list[float | None], top: float) -> None:
     if not rows:
         return
     height = min(top - 0.05, 0.03 * (len(rows) + 1) + 0.012 * sum(r[0].count("\n") for r in rows))
@@ -169,9 +172,9 @@ def _table(figure: Figure, rows: list[list[str]], top: float) -> None:
         if row == 0:
             cell.set_facecolor("#eeeeee")
             cell.set_text_props(weight="bold")
-    for i, r in enumerate(rows, start=1):  # the protection cell on its colour
-        rate = float(r[6].split("%")[0]) / 100 if r[6] else 0.0
-        table[i, 6].set_facecolor(protection_colour(rate))
+    for i, rate in enumerate(rates, start=1):  # the protection cell on its colour
+        if rate is not None:
+            table[i, 6].set_facecolor(protection_colour(rate))
 
 
 # ---- example cloaks ----------------------------------------------------------------------------------

@@ -104,3 +104,23 @@ def test_report_on_a_folder_that_is_not_a_study_says_why(tmp_path):
     assert code == 2
     assert stderr.strip().splitlines() == [f"error: {tmp_path} is not a study folder (it has no study.json)."]
     assert not (tmp_path / "report.pdf").exists()
+
+
+def test_the_report_lists_a_condition_nobody_could_be_judged_in(fixture_imm, tmp_path):
+    """A condition in which every person was set aside is in the report's table, said as such, never left out."""
+    import shutil
+
+    from core.study import StudyConfig, run_study
+
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    for person in ("01", "02", "03"):
+        for i in range(1, 5):  # 4 of 5 training photos each: everyone is set aside
+            shutil.copy(fixture_imm / f"{person}-{i}m.jpg", partial / f"{person}-{i}m_min_cloaked.png")
+    out = tmp_path / "study"
+    run_study(StudyConfig(fixture_imm, out, conditions=["none", f"import:{partial}"]))
+    pdf = tmp_path / "report.pdf"
+    code, _, stderr = _main("report", out, "--out", pdf)
+    assert code == 0, stderr
+    first = _flat(PdfReader(pdf).pages[0].extract_text())
+    assert "nobody judged" in first
