@@ -56,6 +56,44 @@ def _blur(x: torch.Tensor, taps: torch.Tensor) -> torch.Tensor:
     return _GaussianBlur.apply(x, tuple(taps.tolist()))
 
 
+def _ssim_maps(mu_x, blur_xx, blur_xy, mu_y, blur_yy):
+    """Per position: the luminance numerator and denominator, the contrast-structure ones, and their SSIM."""
+    mu_xy = mu_x * mu_y
+    squares = mu_x**2 + mu_y**2
+    lum_top, lum_bottom = 2 * mu_xy + C1, squares + C1
+    cs_top, cs_bottom = 2 * blur_xy - 2 * mu_xy + C2, blur_xx + blur_yy - squares + C2
+    return lum_top, lum_bottom, cs_top, cs_bottom, (lum_top / lum_bottom) * (cs_top / cs_bottom)
+
+
+class _SSIM(torch.autograd.Function):
+    """SSIM with its gradient written out: S = l·cs per position, l = (2μxμy + C1)/(μx² + μy² + C1),
+    cs = (2σxy + C2)/(σx² + σy² + C2), so ∂S/∂μx = 2μy(A2 − A1)/(B1B2) − 2μx·S·(1/B1 − 1/B2),
+    ∂S/∂⟨xx⟩ = −S/B2, ∂S/∂⟨xy⟩ = 2A1/(B1B2); the three maps go back through the blur once. Autograd's
+    own backward kept a dozen full-size intermediates (on a CPU, more than the blurs cost)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, reference: "Reference") -> torch.Tensor:
+        mu_x, blur_xx, blur_xy = _blur_valid(torch.stack([x, x * x, x * reference.y]), reference.tap_list)
+        maps = _ssim_maps(mu_x, blur_xx, blur_xy, reference.mu_y, reference.blur_yy)
+        ctx.save_for_backward(x, mu_x, *maps)
+        ctx.reference = reference
+        return maps[-1].mean(dim=(2, 3)).mean(dim=1)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        x, mu_x, lum_top, lum_bottom, cs_top, cs_bottom, s = ctx.saved_tensors
+        reference = ctx.reference
+        mu_y = reference.mu_y
+        per_position = (grad / (s.shape[1] * s.shape[2] * s.shape[3])).view(-1, 1, 1, 1)
+        both = lum_bottom * cs_bottom
+        g_mu = (2 * mu_y * (cs_top - lum_top) / both - 2 * mu_x * s * (1 / lum_bottom - 1 / cs_bottom)) * per_position
+        g_xx = -s / cs_bottom * per_position
+        g_xy = 2 * lum_top / both * per_position
+        k = WINDOW - 1
+        back_mu, back_xx, back_xy = _blur_valid(F.pad(torch.stack([g_mu, g_xx, g_xy]), (k, k, k, k)), reference.tap_list)
+        return back_mu + 2 * x * back_xx + reference.y * back_xy, None
+
+
 class Reference:
     """The fixed image's half of SSIM (its windowed mean and mean square), computed once: the
     optimiser compares many candidates with the same original."""
@@ -64,19 +102,14 @@ class Reference:
         if y.dim() != 4 or min(y.shape[-2:]) < WINDOW:
             raise ValueError(f"SSIM needs (B, C, H, W) images at least {WINDOW} pixels on a side, got {tuple(y.shape)}.")
         self.y, self.taps = y, gaussian_taps(dtype=y.dtype).to(y.device)
+        self.tap_list = self.taps.tolist()  # symmetric: its own flip, as the adjoint needs
         self.mu_y, self.blur_yy = _blur(torch.stack([y, y * y]), self.taps)
 
     def ssim(self, x: torch.Tensor) -> torch.Tensor:
         """SSIM of each image of ``x`` with the reference's (B,)."""
         if x.shape != self.y.shape:
             raise ValueError(f"SSIM needs two equal batches, got {tuple(x.shape)} and {tuple(self.y.shape)}.")
-        mu_x, blur_xx, blur_xy = _blur(torch.stack([x, x * x, x * self.y]), self.taps)
-        mu_xy = mu_x * self.mu_y
-        luminance = (2 * mu_xy + C1) / (mu_x**2 + self.mu_y**2 + C1)
-        cross = 2 * blur_xy - 2 * mu_xy
-        spread = blur_xx + self.blur_yy - (mu_x**2 + self.mu_y**2)
-        contrast_structure = (cross + C2) / (spread + C2)
-        return (luminance * contrast_structure).mean(dim=(2, 3)).mean(dim=1)
+        return _SSIM.apply(x, self)
 
     def dssim(self, x: torch.Tensor) -> torch.Tensor:
         return (1 - self.ssim(x)) / 2

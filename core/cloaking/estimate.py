@@ -49,8 +49,11 @@ class Speed:
         return self.step_s + self.face_step_s * faces
 
     def batch_sizes(self, faces: int, batch_size: int = 8) -> list[int]:
-        batch_size = max(1, batch_size)
-        return [batch_size] * (faces // batch_size) + ([faces % batch_size] if faces % batch_size else [])
+        """The batches ``plan.batches`` makes of one-face photos: as few as fit, as even as can be."""
+        if faces <= 0:
+            return []
+        share = -(-faces // -(-faces // max(1, batch_size)))
+        return [share] * (faces // share) + ([faces % share] if faces % share else [])
 
     def cloaking_s(self, faces: int, steps: int, batch_size: int = 8) -> float:
         """The optimisation and the work per photo after it (one face a photo)."""

@@ -55,6 +55,6 @@ def cloak_towards(batch: FaceBatch, extractors, target_features: list[torch.Tens
         penalty = budget_penalty(distortion, mode.threshold, mode.c)
         loss = score.sum() if penalty is None else score.sum() + penalty
         (grad,) = torch.autograd.grad(loss, modifier)
-        optimiser.step(grad * batch.mask, learning_rate(mode, step))
+        optimiser.step(grad, learning_rate(mode, step))
         on_step(step + 1)
     return best

@@ -67,7 +67,7 @@ def cloak_away(batch: FaceBatch, extractors, mode: Mode, generators: list[torch.
             grad, shift_grad = torch.autograd.grad(loss, modifier, retain_graph=True)[0], torch.autograd.grad(shift.sum(), modifier)[0]
         else:
             (grad,) = torch.autograd.grad(loss, modifier)
-        optimiser.step(grad * batch.mask, mode.learning_rate)
+        optimiser.step(grad, mode.learning_rate)
         if step == 0:
             with torch.no_grad():
                 modifier.add_(KICK * torch.sign(shift_grad) * batch.mask)

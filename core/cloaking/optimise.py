@@ -20,6 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .banded import FaceView, banded_views
 from .crops import VIEW_SIZE, BudgetView
 from .dssim import Reference
 
@@ -56,22 +57,43 @@ class _ImageAndWritten(torch.autograd.Function):
     @staticmethod
     def forward(ctx, modifier, w_source, mask, gain, base, source, as_written: bool):
         # ``modifier`` is zero outside the mask; ``base``: as written, original − ⌊source·gain⌋ (where
-        # the crop is unchanged the two floors cancel), strict: the original
+        # the crop is unchanged the two floors cancel), strict: the original. In place where it can be:
+        # each full-resolution pass costs about as much as its arithmetic.
         t = torch.tanh(w_source + modifier)
-        crops = (t / TANH_K + 0.5) * 255
+        crops = t.div(TANH_K).add_(0.5).mul_(255)  # (t / TANH_K + 0.5) * 255
         if as_written:
-            unclipped = base + torch.floor(crops * gain)
+            unclipped = torch.mul(crops, gain).floor_().add_(base)
         else:
-            unclipped = base + torch.round((crops - source) * gain) * mask
-        inside = (unclipped >= 0) & (unclipped <= 255)
-        ctx.save_for_backward(t, mask, gain, inside)
-        return crops, torch.clamp(unclipped, 0, 255)
+            unclipped = torch.sub(crops, source).mul_(gain).round_().mul_(mask).add_(base)
+        ctx.save_for_backward(t, mask, gain, unclipped)
+        return crops, unclipped.clamp(0, 255)
 
     @staticmethod
     def backward(ctx, grad_crops, grad_written):
-        t, mask, gain, inside = ctx.saved_tensors
-        grad = grad_crops + grad_written * gain * inside
-        return grad * (255 / TANH_K) * (1 - t * t) * mask, None, None, None, None, None, None
+        t, mask, gain, unclipped = ctx.saved_tensors
+        inside = (unclipped >= 0).logical_and_(unclipped <= 255)
+        grad = torch.mul(grad_written, gain).mul_(inside).add_(grad_crops)
+        return grad.mul_(torch.addcmul(mask, t * t, mask, value=-1).mul_(255 / TANH_K)), None, None, None, None, None, None
+
+
+class _Compose(torch.autograd.Function):
+    """Crops pasted into their contexts. Autograd's own backward of one slice assignment per face
+    copies the whole batch's gradient once per face; this one reads each face's slice once."""
+
+    @staticmethod
+    def forward(ctx, photo_crops, contexts, boxes):
+        ctx.boxes, ctx.shape = boxes, photo_crops.shape
+        out = contexts.clone()
+        for i, (l, t, r, b) in enumerate(boxes):
+            out[i, :, t:b, l:r] = photo_crops[i, :, : b - t, : r - l]
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = grad.new_zeros(ctx.shape)
+        for i, (l, t, r, b) in enumerate(ctx.boxes):
+            out[i, :, : b - t, : r - l] = grad[i, :, t:b, l:r]
+        return out, None, None
 
 
 class Adadelta:
@@ -148,8 +170,9 @@ class FaceBatch:
         for i, ((h, w), o) in enumerate(zip(self.shapes, originals)):
             self.original[i, :, :h, :w] = o
             self.mask[i, :, :h, :w] = 1
-        # the views as one batched product: each face's weights zero-padded to the batch's crop size, so the
-        # padding never counts; square(c / k) = R (c − k·fill) Cᵀ + k·fill
+        # square(c / k) = R (c − k·fill) Cᵀ + k·fill. On a CPU as banded products per face (``banded``); on
+        # a GPU as one batched dense product, each face's weights zero-padded to the batch's crop size
+        self.banded = [FaceView(v.rows, v.cols) for v in self.views] if device.type == "cpu" else None
         self.view_rows = torch.zeros((self.size, 1, VIEW_SIZE[version], crop_h), device=device)
         self.view_cols = torch.zeros((self.size, 1, crop_w, VIEW_SIZE[version]), device=device)
         for i, (view, (h, w)) in enumerate(zip(self.views, self.shapes)):
@@ -191,8 +214,13 @@ class FaceBatch:
     def squares(self, crops: torch.Tensor) -> torch.Tensor:
         """Budget views (B, 3, S, S) of stretched crops."""
         if self.version == "0.3":  # a black fill: nothing to take away
-            return self.view_rows @ crops @ self.view_cols
-        return self.view_rows @ (crops - self.view_fill) @ self.view_cols + self.view_fill
+            return self._resize(crops)
+        return self._resize(crops - self.view_fill) + self.view_fill
+
+    def _resize(self, crops: torch.Tensor) -> torch.Tensor:
+        if self.banded is not None:
+            return banded_views(crops, self.banded)
+        return self.view_rows @ crops @ self.view_cols
 
     def dssim(self, crops: torch.Tensor) -> torch.Tensor:
         return self.reference.dssim(self.squares(crops))
@@ -207,10 +235,7 @@ class FaceBatch:
 
     def compose(self, photo_crops: torch.Tensor) -> torch.Tensor:
         """The contexts with each face's crop replaced by ``photo_crops`` (B, 3, h, w), photo grey levels."""
-        out = self.contexts.clone()
-        for i, (l, t, r, b) in enumerate(self.crops):
-            out[i, :, t:b, l:r] = photo_crops[i, :, : b - t, : r - l]
-        return out
+        return _Compose.apply(photo_crops, self.contexts, self.crops)
 
     def changes(self, crops: torch.Tensor) -> list[torch.Tensor]:
         """Per face, the change (3, h, w) to add to the photo for stretched ``crops``, on the CPU."""

@@ -1,0 +1,106 @@
+"""The CPU's fast paths of the optimisation compute what the plain formulas compute: the banded budget
+views, the written-out SSIM gradient, the fused pasting of crops into their contexts, the batches."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from core.cloaking.crops import BudgetView
+from core.cloaking.dssim import Reference, _blur
+from core.cloaking.optimise import FaceBatch
+from core.cloaking.plan import PhotoPlan, batches
+from core.faces import detect_faces
+from core.images import load_rgb
+
+PHOTOS = ("01-1m.jpg", "02-3m.jpg", "03-5m.jpg")
+
+
+def face_batch(fixture_imm: Path, version: str) -> FaceBatch:
+    """A batch of three real faces, whose crops differ in size (one photo shrunk, so that padding is
+    exercised)."""
+    items = []
+    for name, scale in zip(PHOTOS, (1.0, 0.7, 1.0)):
+        rgb = load_rgb(fixture_imm / name)
+        if scale != 1.0:
+            small = Image.fromarray(rgb).resize((int(rgb.shape[1] * scale), int(rgb.shape[0] * scale)), Image.Resampling.LANCZOS)
+            rgb = np.asarray(small)
+        plan = PhotoPlan(fixture_imm / name, Path("unused.png"), "", "")
+        plan.shape, plan.faces = rgb.shape[:2], detect_faces(rgb)
+        items += plan.contexts(rgb, version)
+    return FaceBatch(*(list(x) for x in zip(*items)), version, torch.device("cpu"))
+
+
+@pytest.mark.parametrize("version", ["0.3", "1.0"])
+def test_banded_views_equal_each_faces_dense_view_and_its_gradient(fixture_imm, version):
+    batch = face_batch(fixture_imm, version)
+    assert batch.banded is not None and len(set(batch.shapes)) >= 2  # padded to the largest
+    torch.manual_seed(0)
+    crops = (batch.source + torch.randn_like(batch.source) * 4 * batch.mask).requires_grad_(True)
+    weights = torch.randn(batch.size, 3, *batch.squares(batch.source).shape[2:])
+    (batch.squares(crops) * weights).sum().backward()
+    for i, ((h, w), view) in enumerate(zip(batch.shapes, batch.views)):
+        crop = crops[i, :, :h, :w].detach().double().requires_grad_(True)
+        dense = view.square(crop / batch.stretch[i, 0, 0, 0].double())  # the view of the photo's crop
+        (dense * weights[i].double()).sum().backward()
+        assert torch.allclose(batch.squares(crops)[i].double(), dense, atol=2e-3)
+        assert torch.allclose(crops.grad[i, :, :h, :w].double(), crop.grad, rtol=1e-4, atol=1e-5)
+        assert not crops.grad[i, :, h:, :].any() and not crops.grad[i, :, :, w:].any()  # nothing reaches the padding
+
+
+def autograd_ssim(reference: Reference, x: torch.Tensor) -> torch.Tensor:
+    """SSIM through autograd's own chain rule, for comparison."""
+    mu_x, blur_xx, blur_xy = _blur(torch.stack([x, x * x, x * reference.y]), reference.taps)
+    mu_xy = mu_x * reference.mu_y
+    luminance = (2 * mu_xy + 6.5025) / (mu_x**2 + reference.mu_y**2 + 6.5025)
+    contrast = (2 * blur_xy - 2 * mu_xy + 58.5225) / (blur_xx + reference.blur_yy - (mu_x**2 + reference.mu_y**2) + 58.5225)
+    return (luminance * contrast).mean(dim=(2, 3)).mean(dim=1)
+
+
+def test_written_out_ssim_gradient_is_autograds(fixture_imm):
+    reference = Reference(face_batch(fixture_imm, "0.3").reference.y.double())  # float64: compare the rules, not roundings
+    torch.manual_seed(1)
+    x = (reference.y + torch.randn_like(reference.y) * 6).clamp(0, 255)
+    ours, theirs = x.clone().requires_grad_(True), x.clone().requires_grad_(True)
+    weights = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
+    (reference.ssim(ours) * weights).sum().backward()
+    (autograd_ssim(reference, theirs) * weights).sum().backward()
+    assert torch.equal(reference.ssim(x), autograd_ssim(reference, x))  # the same arithmetic forwards
+    assert torch.allclose(ours.grad, theirs.grad, rtol=1e-9, atol=1e-12 * float(theirs.grad.abs().max()))
+
+
+def test_pasted_crops_pass_exactly_their_slice_of_the_gradient_back(fixture_imm):
+    batch = face_batch(fixture_imm, "0.3")
+    crops = batch.original.clone().requires_grad_(True)
+    contexts = batch.compose(crops)
+    weights = torch.randn_like(contexts)
+    (contexts * weights).sum().backward()
+    for i, (l, t, r, b) in enumerate(batch.crops):
+        assert torch.equal(contexts[i, :, t:b, l:r], batch.original[i, :, : b - t, : r - l])
+        assert torch.equal(crops.grad[i, :, : b - t, : r - l], weights[i, :, t:b, l:r])
+        assert not crops.grad[i, :, b - t :, :].any() and not crops.grad[i, :, :, r - l :].any()
+
+
+def test_batches_are_as_even_as_whole_photos_allow():
+    def plan(faces: int) -> PhotoPlan:
+        return PhotoPlan(Path("p.jpg"), Path("p.png"), "", "", faces=[None] * faces)
+
+    def sizes(faces, batch_size=8):
+        return [sum(len(p.faces) for p in group) for group in batches([plan(n) for n in faces], batch_size)]
+
+    assert sizes([1] * 10) == [5, 5]
+    assert sizes([1] * 17) == [6, 6, 5]
+    assert sizes([1] * 8) == [8]
+    assert sizes([3, 3, 3]) == [6, 3]
+    assert sizes([9]) == [9]  # a photo is never split
+
+
+def test_budget_view_of_a_face_is_unchanged_by_the_batch_it_is_in(fixture_imm):
+    """The banded view of one face alone equals its view in a batch padded for larger faces."""
+    batch = face_batch(fixture_imm, "1.0")
+    view = BudgetView(batch.original[0, :, : batch.shapes[0][0], : batch.shapes[0][1]], "1.0")
+    alone = view.square(batch.original[0, :, : batch.shapes[0][0], : batch.shapes[0][1]])
+    assert torch.allclose(batch.squares(batch.source)[0], alone, atol=2e-3)
