@@ -15,6 +15,7 @@ import torch
 from core.cloaking.engine import CloakSettings, cloak_photos, load_extractor
 from core.cloaking.extractors import run_flushed
 from core.cloaking.modes import get_mode
+from core.cloaking.plan import batches
 from core.faces import detect_faces
 from core.images import load_rgb
 
@@ -63,13 +64,15 @@ def speed(photos, pool, person_of, args, out: Path, cache: Path, device) -> dict
     floors = [extractor_floor(photos, names, device, args.batch_size)]
     kind = "wall seconds" if device.type == "cuda" else "process CPU seconds / threads"
     timed = []
+    at_batch: dict[int, list[float]] = {}  # the floor at the batch sizes the engine ran with
     for label, version, mode, count_arg, goal in CASES:
         chosen = photos[: getattr(args, count_arg)]
         if not chosen:
             continue
         started = clock(device)
-        faces = sum(len(detect_faces(load_rgb(p))) for p in chosen)
+        faces_per_photo = [len(detect_faces(load_rgb(p))) for p in chosen]
         detection = clock(device) - started
+        faces = sum(faces_per_photo)
         steps = get_mode(version, mode).steps
         # another seed than the strength part's: its cloaks are not in the cache, the target pool is
         settings = CloakSettings(version=version, mode=mode, device=args.device, batch_size=args.batch_size, cache_dir=cache, seed=SPEED_SEED)
@@ -78,15 +81,31 @@ def speed(photos, pool, person_of, args, out: Path, cache: Path, device) -> dict
         spent, wall = clock(device) - started, time.perf_counter() - wall_started
         per_face_step = max(spent - detection, 1e-9) / (faces * steps)
         floors.append(extractor_floor(photos, names, device, args.batch_size))
-        timed.append((label, goal, chosen, faces, detection, wall, per_face_step, [r.problem for r in reports if r.problem]))
+        sizes = [sum(len(f) for f in group) for group in batches([_Faces(n) for n in faces_per_photo], args.batch_size)]
+        for size in set(sizes) - {args.batch_size}:
+            at_batch.setdefault(size, []).append(extractor_floor(photos, names, device, size))
+        timed.append((label, goal, chosen, faces, detection, wall, per_face_step, sizes, [r.problem for r in reports if r.problem]))
     floor = min(floors)
+    at_batch = {size: min(values) for size, values in at_batch.items()} | {args.batch_size: floor}
     print(f"\nspeed ({kind}): extractor floor (dlib forward+backward, batch {args.batch_size}): {floor * 1000:.2f} ms per face-step "
           f"(least of {len(floors)} timings: {', '.join(f'{f * 1000:.1f}' for f in floors)})")
     figures = {"floor_s_per_face_step": floor}
-    for label, goal, chosen, faces, detection, wall, per_face_step, problems in timed:
+    for label, goal, chosen, faces, detection, wall, per_face_step, sizes, problems in timed:
         ratio = per_face_step / floor
+        # the network alone on batches of the sizes this case had (3 photos: one batch of 3 faces)
+        own_floor = sum(n * at_batch[n] for n in sizes) / sum(sizes)
         print(f"  {label:10s}: {wall / len(chosen):6.2f} s per photo (wall) over {len(chosen)} photos ({faces} faces, detection "
               f"{detection / len(chosen):.2f} s per photo); {per_face_step * 1000:6.2f} ms per face-step; "
               f"ratio {ratio:4.2f} (goal ≤ {goal})" + (f"; problems: {problems}" if problems else ""))
-        figures[label] = {"s_per_photo": wall / len(chosen), "s_per_face_step": per_face_step, "ratio": ratio}
+        print(f"  {'':10s}  batches of {' + '.join(map(str, sizes))} faces: the network alone costs {own_floor * 1000:.2f} ms per face-step "
+              f"there, ratio {per_face_step / own_floor:4.2f} against that")
+        figures[label] = {"s_per_photo": wall / len(chosen), "s_per_face_step": per_face_step, "ratio": ratio,
+                          "batches": sizes, "floor_s_per_face_step_at_batches": own_floor, "ratio_at_batches": per_face_step / own_floor}
     return figures
+
+
+class _Faces:
+    """What ``plan.batches`` needs of a photo: its faces."""
+
+    def __init__(self, count: int):
+        self.faces = [None] * count

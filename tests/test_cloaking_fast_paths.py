@@ -11,7 +11,7 @@ from PIL import Image
 
 from core.cloaking.crops import BudgetView
 from core.cloaking.dssim import Reference, _blur
-from core.cloaking.optimise import FaceBatch
+from core.cloaking.optimise import FaceBatch, from_tanh_space
 from core.cloaking.plan import PhotoPlan, batches
 from core.faces import detect_faces
 from core.images import load_rgb
@@ -68,7 +68,7 @@ def test_written_out_ssim_gradient_is_autograds(fixture_imm):
     weights = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
     (reference.ssim(ours) * weights).sum().backward()
     (autograd_ssim(reference, theirs) * weights).sum().backward()
-    assert torch.equal(reference.ssim(x), autograd_ssim(reference, x))  # the same arithmetic forwards
+    assert torch.allclose(reference.ssim(x), autograd_ssim(reference, x), rtol=1e-12, atol=0)
     assert torch.allclose(ours.grad, theirs.grad, rtol=1e-9, atol=1e-12 * float(theirs.grad.abs().max()))
 
 
@@ -104,3 +104,31 @@ def test_budget_view_of_a_face_is_unchanged_by_the_batch_it_is_in(fixture_imm):
     view = BudgetView(batch.original[0, :, : batch.shapes[0][0], : batch.shapes[0][1]], "1.0")
     alone = view.square(batch.original[0, :, : batch.shapes[0][0], : batch.shapes[0][1]])
     assert torch.allclose(batch.squares(batch.source)[0], alone, atol=2e-3)
+
+
+@pytest.mark.parametrize("version, as_written, box", [("0.3", True, None), ("0.3", False, None), ("1.0", True, 15.0), ("1.0", False, 15.0)])
+def test_fused_image_step_equals_the_plain_formulas(fixture_imm, version, as_written, box):
+    """The crops T(w_s + m) (boxed for 1.0) and the written photo crops, forwards bit for bit and
+    backwards as autograd's chain rule gives them through the plain formulas."""
+    batch = face_batch(fixture_imm, version)
+    batch.as_written = as_written
+    batch.gain = batch.gain if as_written else 1 / batch.stretch
+    torch.manual_seed(2)
+    start = torch.randn_like(batch.original) * batch.mask  # large enough to reach the box and the 0/255 clip
+    ours, plain = start.clone().requires_grad_(True), start.clone().requires_grad_(True)
+    crops, written = batch.image_and_written(ours, box)
+    expected = from_tanh_space(batch.w_source + plain)
+    if box is not None:
+        expected = batch.source + torch.clamp(expected - batch.source, -box, box)
+    expected_written = batch.written(expected)
+    assert torch.equal(crops, expected) and torch.equal(written, expected_written)
+    unclipped = batch.original + batch.change(expected)
+    if box is None and as_written:  # (strict writes the change × 1/k: it cannot leave 0..255)
+        assert bool(((unclipped < 0) | (unclipped > 255)).any())  # the written crops were clipped somewhere
+    elif box is not None:
+        assert bool(((crops - batch.source).abs() == box).any())  # the box was reached
+    weights, weights_written = torch.randn_like(crops), torch.randn_like(written)
+    ((crops * weights).sum() + (written * weights_written).sum()).backward()
+    ((expected * weights).sum() + (expected_written * weights_written).sum()).backward()
+    inside = plain.grad * batch.mask  # the padding around smaller crops gets no gradient
+    assert torch.allclose(ours.grad, inside, rtol=1e-5, atol=1e-5 * float(inside.abs().max()))

@@ -56,42 +56,40 @@ def _blur(x: torch.Tensor, taps: torch.Tensor) -> torch.Tensor:
     return _GaussianBlur.apply(x, tuple(taps.tolist()))
 
 
-def _ssim_maps(mu_x, blur_xx, blur_xy, mu_y, blur_yy):
-    """Per position: the luminance numerator and denominator, the contrast-structure ones, and their SSIM."""
-    mu_xy = mu_x * mu_y
-    squares = mu_x**2 + mu_y**2
-    lum_top, lum_bottom = 2 * mu_xy + C1, squares + C1
-    cs_top, cs_bottom = 2 * blur_xy - 2 * mu_xy + C2, blur_xx + blur_yy - squares + C2
-    return lum_top, lum_bottom, cs_top, cs_bottom, (lum_top / lum_bottom) * (cs_top / cs_bottom)
-
-
 class _SSIM(torch.autograd.Function):
-    """SSIM with its gradient written out: S = l·cs per position, l = (2μxμy + C1)/(μx² + μy² + C1),
-    cs = (2σxy + C2)/(σx² + σy² + C2), so ∂S/∂μx = 2μy(A2 − A1)/(B1B2) − 2μx·S·(1/B1 − 1/B2),
-    ∂S/∂⟨xx⟩ = −S/B2, ∂S/∂⟨xy⟩ = 2A1/(B1B2); the three maps go back through the blur once. Autograd's
-    own backward kept a dozen full-size intermediates (on a CPU, more than the blurs cost)."""
+    """SSIM with its gradient written out. Per position S = (A1/B1)·(A2/B2) with A1 = 2μxμy + C1,
+    B1 = μx² + μy² + C1, A2 = 2⟨xy⟩ − 2μxμy + C2, B2 = ⟨xx⟩ − μx² + ⟨yy⟩ − μy² + C2, so
+    ∂S/∂μx = [2μy(A2 − A1) − 2μx·S·(B2 − B1)] / (B1B2), ∂S/∂⟨xx⟩ = −S·B1/(B1B2), ∂S/∂⟨xy⟩ = 2A1/(B1B2);
+    the three maps go back through the blur once. Autograd's own backward kept a dozen full-size
+    intermediates, and on a CPU each pass over them costs about what its arithmetic does."""
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, reference: "Reference") -> torch.Tensor:
         mu_x, blur_xx, blur_xy = _blur_valid(torch.stack([x, x * x, x * reference.y]), reference.tap_list)
-        maps = _ssim_maps(mu_x, blur_xx, blur_xy, reference.mu_y, reference.blur_yy)
-        ctx.save_for_backward(x, mu_x, *maps)
+        two_mu_xy = mu_x * reference.two_mu_y
+        lum_top = two_mu_xy + C1
+        mu_x_sq = mu_x * mu_x
+        lum_bottom = mu_x_sq + reference.lum_bottom_y
+        cs_top = blur_xy.mul_(2).sub_(two_mu_xy).add_(C2)
+        cs_bottom = blur_xx.sub_(mu_x_sq).add_(reference.cs_bottom_y)
+        s = (lum_top / lum_bottom).mul_(cs_top / cs_bottom)
+        ctx.save_for_backward(x, mu_x, lum_top, lum_bottom, cs_top, cs_bottom, s)
         ctx.reference = reference
-        return maps[-1].mean(dim=(2, 3)).mean(dim=1)
+        return s.mean(dim=(2, 3)).mean(dim=1)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
         x, mu_x, lum_top, lum_bottom, cs_top, cs_bottom, s = ctx.saved_tensors
         reference = ctx.reference
-        mu_y = reference.mu_y
         per_position = (grad / (s.shape[1] * s.shape[2] * s.shape[3])).view(-1, 1, 1, 1)
-        both = lum_bottom * cs_bottom
-        g_mu = (2 * mu_y * (cs_top - lum_top) / both - 2 * mu_x * s * (1 / lum_bottom - 1 / cs_bottom)) * per_position
-        g_xx = -s / cs_bottom * per_position
-        g_xy = 2 * lum_top / both * per_position
+        scale = torch.mul(lum_bottom, cs_bottom).reciprocal_().mul_(per_position)  # 1/(B1B2), per position
+        g_mu = torch.sub(cs_top, lum_top).mul_(reference.two_mu_y)
+        g_mu.addcmul_(torch.mul(mu_x, s), torch.sub(cs_bottom, lum_bottom), value=-2).mul_(scale)
+        g_xx = torch.mul(s, lum_bottom).mul_(scale).neg_()
+        g_xy = torch.mul(lum_top, scale).mul_(2)  # (saved tensors stay unchanged: a backward may run twice)
         k = WINDOW - 1
         back_mu, back_xx, back_xy = _blur_valid(F.pad(torch.stack([g_mu, g_xx, g_xy]), (k, k, k, k)), reference.tap_list)
-        return back_mu + 2 * x * back_xx + reference.y * back_xy, None
+        return back_xx.mul_(x).mul_(2).add_(back_mu).addcmul_(reference.y, back_xy), None
 
 
 class Reference:
@@ -104,6 +102,8 @@ class Reference:
         self.y, self.taps = y, gaussian_taps(dtype=y.dtype).to(y.device)
         self.tap_list = self.taps.tolist()  # symmetric: its own flip, as the adjoint needs
         self.mu_y, self.blur_yy = _blur(torch.stack([y, y * y]), self.taps)
+        mu_y_sq = self.mu_y * self.mu_y
+        self.two_mu_y, self.lum_bottom_y, self.cs_bottom_y = 2 * self.mu_y, mu_y_sq + C1, self.blur_yy - mu_y_sq + C2
 
     def ssim(self, x: torch.Tensor) -> torch.Tensor:
         """SSIM of each image of ``x`` with the reference's (B,)."""

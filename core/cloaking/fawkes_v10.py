@@ -47,16 +47,16 @@ def cloak_away(batch: FaceBatch, extractors, mode: Mode, generators: list[torch.
     source_features = [F.normalize(f, dim=1) for f in raw_source_features]
 
     start = torch.stack([(torch.rand(batch.original.shape[1:], generator=g) * 2 - 1) * START_SCALE for g in generators])
-    modifier = start.to(batch.device).requires_grad_(True)
+    modifier = (start.to(batch.device) * batch.mask).requires_grad_(True)  # zero outside the crops, which it never reaches
     optimiser = Adadelta(modifier, RHO, mode.eps)
     weight = torch.ones(batch.size, device=batch.device)
     last_move = torch.zeros(batch.size, device=batch.device)
     best = OptimisedFaces.start(batch, raw_source_features)
     limit = 1.1 * mode.threshold
     for step in range(mode.steps + 1):
-        crops = batch.source + torch.clamp(batch.image(modifier) - batch.source, -BOX, BOX)
+        crops, written = batch.image_and_written(modifier, box=BOX)
         distortion = batch.dssim(crops)
-        features = [F.normalize(f, dim=1) for f in batch.features(extractors, crops)]
+        features = [F.normalize(f, dim=1) for f in batch.features_of_written(extractors, written)]
         shift = sum(((f - s) ** 2).sum(dim=1) for f, s in zip(features, source_features))
         best.keep((distortion <= limit) & (shift > best.merit), crops, distortion, shift)
         if step == mode.steps:

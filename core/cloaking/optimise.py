@@ -50,30 +50,38 @@ def _whole_levels(values: torch.Tensor, floor: bool) -> torch.Tensor:
 
 
 class _ImageAndWritten(torch.autograd.Function):
-    """The stretched crops T(w_s + m) and the photo's crops as they will be written, in one pass with
-    a hand-written backward (the chain of a dozen elementwise steps on full-resolution crops costs as
-    much as a network on a CPU when autograd keeps every intermediate)."""
+    """The stretched crops T(w_s + m) (held within ±``box`` of the source for 1.0) and the photo's
+    crops as they will be written, in one pass with a hand-written backward (the chain of a dozen
+    elementwise steps on full-resolution crops costs as much as a network on a CPU when autograd keeps
+    every intermediate)."""
 
     @staticmethod
-    def forward(ctx, modifier, w_source, mask, gain, base, source, as_written: bool):
+    def forward(ctx, modifier, w_source, mask, gain, base, source, as_written: bool, box: float | None):
         # ``modifier`` is zero outside the mask; ``base``: as written, original − ⌊source·gain⌋ (where
         # the crop is unchanged the two floors cancel), strict: the original. In place where it can be:
         # each full-resolution pass costs about as much as its arithmetic.
         t = torch.tanh(w_source + modifier)
         crops = t.div(TANH_K).add_(0.5).mul_(255)  # (t / TANH_K + 0.5) * 255
+        in_box = None
+        if box is not None:  # source + clamp(crops − source, −box, box)
+            crops = crops.sub_(source)
+            in_box = (crops >= -box).logical_and_(crops <= box)
+            crops = crops.clamp_(-box, box).add_(source)
         if as_written:
             unclipped = torch.mul(crops, gain).floor_().add_(base)
         else:
             unclipped = torch.sub(crops, source).mul_(gain).round_().mul_(mask).add_(base)
-        ctx.save_for_backward(t, mask, gain, unclipped)
+        ctx.save_for_backward(t, mask, gain, unclipped, in_box)
         return crops, unclipped.clamp(0, 255)
 
     @staticmethod
     def backward(ctx, grad_crops, grad_written):
-        t, mask, gain, unclipped = ctx.saved_tensors
+        t, mask, gain, unclipped, in_box = ctx.saved_tensors
         inside = (unclipped >= 0).logical_and_(unclipped <= 255)
         grad = torch.mul(grad_written, gain).mul_(inside).add_(grad_crops)
-        return grad.mul_(torch.addcmul(mask, t * t, mask, value=-1).mul_(255 / TANH_K)), None, None, None, None, None, None
+        if in_box is not None:
+            grad.mul_(in_box)
+        return grad.mul_(torch.addcmul(mask, t * t, mask, value=-1).mul_(255 / TANH_K)), None, None, None, None, None, None, None
 
 
 class _Compose(torch.autograd.Function):
@@ -135,7 +143,8 @@ class OptimisedFaces:
 
     @torch.no_grad()
     def keep(self, better: torch.Tensor, crops: torch.Tensor, dssim: torch.Tensor, merit: torch.Tensor) -> None:
-        self.crops[better] = crops[better].detach()
+        for i in torch.nonzero(better).flatten().tolist():  # one pass over each better face's crop
+            self.crops[i].copy_(crops[i])
         self.dssim[better] = dssim[better].detach()
         self.merit[better] = merit[better].detach()
 
@@ -184,16 +193,12 @@ class FaceBatch:
         self.reference = Reference(self.squares(self.source))
         self.written_base: torch.Tensor | None = None
 
-    def image(self, modifier: torch.Tensor) -> torch.Tensor:
-        """The stretched crops for a tanh-space modifier."""
-        return from_tanh_space(self.w_source + modifier * self.mask)
-
-    def image_and_written(self, modifier: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``image(modifier)`` and ``written`` of it, fused (see ``_ImageAndWritten``); ``modifier`` must be
-        zero outside the mask."""
+    def image_and_written(self, modifier: torch.Tensor, box: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """``image(modifier)`` (within ±``box`` of the source when given) and ``written`` of it, fused
+        (see ``_ImageAndWritten``); ``modifier`` must be zero outside the mask."""
         if self.written_base is None:
             self.written_base = self.original - torch.floor(self.source * self.gain) if self.as_written else self.original
-        return _ImageAndWritten.apply(modifier, self.w_source, self.mask, self.gain, self.written_base, self.source, self.as_written)
+        return _ImageAndWritten.apply(modifier, self.w_source, self.mask, self.gain, self.written_base, self.source, self.as_written, box)
 
     def change(self, crops: torch.Tensor) -> torch.Tensor:
         """The change to the photo's crops for stretched ``crops``, whole grey levels (B, 3, h, w).
