@@ -205,9 +205,7 @@ class CloakSettingsPanel(QGroupBox):
     def _set_pool(self, folder: Path | None) -> None:
         self.target_pool = folder
         if folder is not None:
-            self.strangers.blockSignals(True)
-            self.strangers.setValue(0)
-            self.strangers.blockSignals(False)
+            self.strangers.setValue(0)  # (its signal tells the Dataset tab; calling back here again changes nothing)
         strangers = self.strangers.value()
         self.pool_label.setText(str(folder) if folder else (f"targets among {strangers} strangers held out of the study"
                                                             if strangers else STUDY_POOL_WORDS))

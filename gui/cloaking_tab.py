@@ -148,16 +148,12 @@ class CloakingTab(QWidget):
         person_of = {dataset.root / f: person for person, files in split.train.items() for f in files}
         # 0.3.1 targets: the other people of the dataset (as the study chooses them), the strangers held out, or a pool folder
         pool = {person: [p.path for p in ps] for person, ps in dataset.people().items()}
-        if self.strangers.value():
-            from core.split import choose_strangers
-
-            try:
-                strangers = choose_strangers(sorted(split.train), self.strangers.value(), self.seed.value())
-            except ValueError as exc:
-                show_error(self, "cloaking", exc)
+        if self.strangers.value():  # held out by the Dataset tab's split, with its seed, as the study holds them out
+            if len(split.strangers) != self.strangers.value():
+                show_error(self, "cloaking", ValueError(f"Cannot hold {self.strangers.value()} strangers out of this dataset "
+                                                        "(the Dataset tab says why); choose fewer."))
                 return None
-            pool = {person: pool[person] for person in strangers}
-            photos = [p for p in photos if person_of[p] not in strangers]
+            pool = {person: pool[person] for person in split.strangers}
         name = (f"{settings['version']}-{settings['mode']}-{'+'.join(settings['extractors'])}-seed{settings['seed']}"
                 + ("-strict" if settings["strict_budget"] else "") + (f"-strangers{self.strangers.value()}" if self.strangers.value() else ""))
         out_dir = self.window.data_dir / "cloaks" / dataset.root.name / name

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormL
 
 from .worker import ProgressPanel, Task, run_task
 
-ROLE_COLOURS = {"train": QColor("#dbe9f7"), "test": QColor("#fde2c4"), None: QColor("#e6e6e6")}
-ROLE_WORDS = {"train": "training", "test": "test", None: "not in the study"}
+ROLE_COLOURS = {"train": QColor("#dbe9f7"), "test": QColor("#fde2c4"), "stranger": QColor("#e7dcf3"), None: QColor("#e6e6e6")}
+ROLE_WORDS = {"train": "training", "test": "test", "stranger": "Fawkes target (stranger)", None: "not in the study"}
 
 
 class PhotoModel(QAbstractListModel):
@@ -65,6 +65,7 @@ class DatasetTab(QWidget):
         self.settings = window.settings
         self.dataset = None
         self.split = None
+        self.strangers = 0  # people held out as Fawkes 0.3.1 targets (the Cloaking tab's "N strangers")
 
         self.folder_label = QLabel("No dataset open.")
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -208,7 +209,7 @@ class DatasetTab(QWidget):
     def _enable_rule_fields(self) -> None:
         random_rule = self.rule_box.currentData() == "random"
         self.n_test.setEnabled(random_rule)
-        self.seed.setEnabled(random_rule)
+        self.seed.setEnabled(random_rule or self.strangers > 0)  # the seed also chooses the strangers
 
     def _resplit(self) -> None:
         from core.split import make_split
@@ -219,12 +220,25 @@ class DatasetTab(QWidget):
         self.settings.setValue("split/seed", seed)
         if self.dataset is None:
             return
-        self.split = make_split(self.dataset, rule, seed)
+        problem = ""
+        try:
+            self.split = make_split(self.dataset, rule, seed, self.strangers)
+        except ValueError as exc:  # more strangers than people
+            self.split, problem = make_split(self.dataset, rule, seed), f" No strangers held out: {exc}"
         self._show_people()
         self._show_problems()
+        held_out = (f"; {len(self.split.strangers)} held out as Fawkes targets, strangers to the recognizer (purple): "
+                    f"{', '.join(self.split.strangers)}") if self.split.strangers else ""
         self.split_summary.setText(f"{len(self.split.people)} people: {self.split.training_photos} training photos (blue), "
-                                   f"{self.split.test_photos} test photos (orange); {len(self.split.left_out)} left out.")
+                                   f"{self.split.test_photos} test photos (orange); {len(self.split.left_out)} left out"
+                                   f"{held_out}.{problem}")
         self.split_changed.emit(self.dataset, self.split)
+
+    def set_strangers(self, count: int) -> None:
+        """Hold ``count`` people out as 0.3.1 targets, chosen with the split's seed as the study chooses them."""
+        if count != self.strangers:
+            self.strangers = count
+            self._resplit()
 
     def _show_people(self) -> None:
         current = self.people.currentRow()
@@ -232,8 +246,9 @@ class DatasetTab(QWidget):
         self.people.clear()
         people = self.dataset.people()
         self.people.addItem(f"Everyone ({len(self.dataset.photos)} photos)")
+        strangers = set(self.split.strangers) if self.split else set()
         for person, photos in sorted(people.items()):
-            self.people.addItem(f"{person} — {len(photos)} photos")
+            self.people.addItem(f"{person} — {len(photos)} photos" + (" · stranger (Fawkes target)" if person in strangers else ""))
         for person in sorted(self.dataset.set_aside):
             self.people.addItem(f"{person} — set aside")
         self.people.setCurrentRow(current if 0 <= current < self.people.count() else 0)
@@ -250,7 +265,8 @@ class DatasetTab(QWidget):
             photos = [p for p in photos if p.person == person]
         role_of = {f: role for role, groups in (("train", self.split.train), ("test", self.split.test))
                    for files in groups.values() for f in files}
-        roles = {str(p.path): role_of.get(self.dataset.relative(p.path)) for p in photos}
+        strangers = set(self.split.strangers)
+        roles = {str(p.path): "stranger" if p.person in strangers else role_of.get(self.dataset.relative(p.path)) for p in photos}
         self.model.show(photos, roles)
 
     def _show_problems(self) -> None:

@@ -57,6 +57,9 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(tab, name)
         self.setCentralWidget(self.tabs)
         self.dataset_tab.split_changed.connect(self._on_split)
+        # strangers held out as 0.3.1 targets are part of the split: the Dataset tab shows them, cloaking uses them
+        self.cloaking_tab.strangers.valueChanged.connect(self.dataset_tab.set_strangers)
+        self.dataset_tab.set_strangers(self.cloaking_tab.strangers.value())
         self._build_menus()
         self.statusBar().showMessage("Open a folder of face photos, or use the bundled sample.")
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shutil
 import time
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 
 from core.results import read_rows
-from tests.gui.conftest import open_fixture, wait_for
+from tests.gui.conftest import open_dialogs, open_fixture, wait_for
 
 
 def open_two_people(qtbot, window, fixture_imm, tmp_path) -> None:
@@ -150,3 +151,49 @@ def test_imported_cloaks_pair_by_the_photos_place_in_the_dataset(window, qtbot, 
     assert tab.progress.label.text() == ("10 imported cloaks from cloaks. Not used: 1_min_cloaked.png: could be the cloak "
                                          "of anna/1.jpg, bob/1.jpg or carl/1.jpg, so it is not used (put the cloaks in "
                                          "one sub-folder per person, as in the dataset)")
+
+
+def test_strangers_are_shown_in_the_split_and_are_the_cloaking_tabs_targets(window, qtbot, fixture_imm, tmp_path):
+    """"N strangers" on the Cloaking tab holds N people out of the Dataset tab's split, chosen with the split's seed as
+    the study chooses them: the Dataset tab shows them, and cloaking there leaves them out (they are the targets)."""
+    from core.datasets import open_dataset
+    from core.split import make_split
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for person in ("01", "02", "03"):
+        for n in (1, 6):
+            shutil.copy(fixture_imm / f"{person}-{n}m.jpg", photos)
+    open_fixture(qtbot, window, photos)
+    tab, dataset_tab = window.cloaking_tab, window.dataset_tab
+    with qtbot.waitSignal(dataset_tab.split_changed, timeout=5000):
+        tab.strangers.setValue(1)
+    expected = make_split(open_dataset(photos), "imm", dataset_tab.seed.value(), strangers=1).strangers
+    assert window.split.strangers == expected and len(expected) == 1
+    stranger = expected[0]
+    assert len(window.split.people) == 2 and stranger not in window.split.train
+    assert f"held out as Fawkes targets" in dataset_tab.split_summary.text() and stranger in dataset_tab.split_summary.text()
+    people = [dataset_tab.people.item(r).text() for r in range(dataset_tab.people.count())]
+    assert f"{stranger} — 2 photos · stranger (Fawkes target)" in people
+    roles = {Path(path).name: role for path, role in dataset_tab.model.roles.items()}
+    assert roles[f"{stranger}-1m.jpg"] == roles[f"{stranger}-6m.jpg"] == "stranger"
+    assert dataset_tab.seed.isEnabled()  # under the IMM rule too: the seed chooses the strangers
+
+    tab.version.setCurrentIndex(tab.version.findData("0.3"))
+    tab.mode.setCurrentText("custom")
+    tab.custom_steps.setValue(1)
+    task = wait_for(qtbot, tab.run_cloaking())
+    assert not task.job.cancelled
+    names = sorted(tab.table.item(r, 0).text() for r in range(tab.table.rowCount()))
+    assert names == sorted(f"{p}-1m.jpg" for p in ("01", "02", "03") if p != stranger)
+    report = next(window.data_dir.glob("cloaks/photos/*-strangers1/cloak_report.csv"))
+    assert report.is_file()
+
+    with qtbot.waitSignal(dataset_tab.split_changed, timeout=5000):
+        tab.strangers.setValue(3)  # everyone: the split says it cannot, and keeps everyone in the study
+    assert not window.split.strangers and "No strangers held out" in dataset_tab.split_summary.text()
+    assert tab.run_cloaking() is None
+    dialogs = open_dialogs("errorDialog")
+    assert dialogs and "Cannot hold 3 strangers" in dialogs[-1].informativeText()
+    for dialog in dialogs:
+        dialog.close()
