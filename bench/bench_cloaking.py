@@ -9,7 +9,9 @@ CPU by default, 640×480 IMM photos, dlib extractor. Two parts, both on by defau
     ``--strict-budget``: every written cloak's DSSIM ≤ the threshold × 1.02;
   * **speed** (issue 13): the extractor floor (forward+backward of the extractors on a batch of chips
     of the engine's batch size, per face-step) and the engine's seconds per photo for 0.3.1 min, 0.3.1
-    high and 1.0 mid, with ratio = engine seconds per face-step / floor seconds per face-step.
+    high and 1.0 mid, with ratio = engine seconds per face-step / floor seconds per face-step; beside
+    it, the network alone on batches of the sizes the case really had (3 photos are one batch of 3
+    faces, where the network costs more per face than at 8) and the ratio against that.
 Run: python bench/bench_cloaking.py [--accept-photos 25] [--strict-photos 25] [--min-photos 10]
      [--high-photos 3] [--mid-photos 3] [--device cpu] [--skip-strength] [--skip-speed] [--json]
 """
