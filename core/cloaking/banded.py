@@ -5,8 +5,9 @@ A bicubic downscale from a ~400-px crop to 224 px gives each output pixel ~8 inp
 (224 × 400) products of ``crops.BudgetView`` spend 98% of their work on zeros; on a CPU that was as
 costly as the face network itself. Here each axis is cut into blocks of output rows; block j reads
 one window of L input rows starting at ``first + j·step`` (the same L and step for all blocks, so the
-windows are one strided view of the input, no copy) and is one small matrix product. Forward and
-backward are written out (``BandedViews``): autograd's own backward of a strided view is slow.
+windows are one strided view of the zero-padded input) and is one small matrix product. Forward and
+backward are written out (``_Views``): autograd's own backward of overlapping strided views is slow.
+About a third of the dense products' time on 400-px crops; the result agrees to float rounding.
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ class Band:
         self.weights_t = self.weights.transpose(1, 2).contiguous()
         covered = self.weights.reshape(-1, self.window).ne(0).sum()
         if int(covered) != int(nonzero.sum()):
-            raise AssertionError("the band's blocks do not hold every weight")
+            raise RuntimeError("internal error: the banded resize lost some of its weights")
         # windows that are two steps apart never overlap, so each parity's gradients add in one strided view
         self.parity_adds = self.window <= 2 * self.step
 
