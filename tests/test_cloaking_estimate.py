@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from core.cloaking.engine import CloakSettings, cloak_photos
+from core.cloaking.cache import ENGINE_REVISION
 from core.cloaking.estimate import SPEED_FILE, RunClock, Speed, device_name, measured_speed, speed_key, store_speed, stored_speed
 from core.datasets import open_dataset
 from core.jobs import Job
@@ -34,7 +35,10 @@ def test_calibration_is_stored_under_torch_and_device_and_not_used_for_another(s
     elsewhere = data_dir / "elsewhere"
     store_speed(speed, "0.3", ("dlib",), "cpu", elsewhere, key=speed_key("0.3", ("dlib",), "cpu", torch_version="2.0.0"))
     store_speed(speed, "0.3", ("dlib",), "cpu", elsewhere, key=speed_key("0.3", ("dlib",), "cpu", device_label="cuda NVIDIA H200"))
-    assert stored_speed("0.3", ("dlib",), "cpu", elsewhere) is None  # another PyTorch or device: measure again
+    older_engine = speed_key("0.3", ("dlib",), "cpu").replace(f"engine {ENGINE_REVISION}", f"engine {int(ENGINE_REVISION) - 1}")
+    assert older_engine != speed_key("0.3", ("dlib",), "cpu")
+    store_speed(speed, "0.3", ("dlib",), "cpu", elsewhere, key=older_engine)
+    assert stored_speed("0.3", ("dlib",), "cpu", elsewhere) is None  # another PyTorch, device or engine: measure again
     assert stored_speed("1.0", ("dlib",), "cpu", data_dir) is None and stored_speed("0.3", ("dlib", "faceres"), "cpu", data_dir) is None
 
 

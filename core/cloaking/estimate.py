@@ -24,6 +24,7 @@ from ..images import write_text_atomic
 from ..jobs import NO_JOB, Cancelled, Job
 from ..models.zoo import user_data_dir
 from ..torch_threads import MACHINE_THREADS
+from .cache import ENGINE_REVISION
 from .engine import CloakSettings, cloak_photos, resolve_device
 from .modes import get_mode, normalise_version
 
@@ -83,7 +84,9 @@ def device_name(device: torch.device) -> str:
 
 def speed_key(version: str, extractors, device: str = "auto", torch_version: str | None = None, device_label: str | None = None) -> str:
     label = device_label or device_name(resolve_device(device))
-    return f"torch {torch_version or torch.__version__} | {label} | Fawkes {normalise_version(version)} | {'+'.join(extractors)}"
+    # the engine's revision too: a faster engine measures itself again instead of showing the old figure
+    return (f"torch {torch_version or torch.__version__} | {label} | engine {ENGINE_REVISION} | Fawkes {normalise_version(version)} | "
+            f"{'+'.join(extractors)}")
 
 
 def _speed_file(data_dir: Path | None) -> Path:
