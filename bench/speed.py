@@ -81,7 +81,7 @@ def speed(photos, pool, person_of, args, out: Path, cache: Path, device) -> dict
         spent, wall = clock(device) - started, time.perf_counter() - wall_started
         per_face_step = max(spent - detection, 1e-9) / (faces * steps)
         floors.append(extractor_floor(photos, names, device, args.batch_size))
-        sizes = [sum(len(f.faces) for f in group) for group in batches([_Faces(n) for n in faces_per_photo], args.batch_size)]
+        sizes = [sum(len(f.faces) for f in group) for group in batches([_Faces(n) for n in faces_per_photo if n], args.batch_size)]  # as the engine: photos with faces
         for size in set(sizes) - {args.batch_size}:
             at_batch.setdefault(size, []).append(extractor_floor(photos, names, device, size))
         timed.append((label, goal, chosen, faces, detection, wall, per_face_step, sizes, [r.problem for r in reports if r.problem]))

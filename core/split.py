@@ -110,4 +110,5 @@ def make_split(dataset: Dataset, rule: str = "imm", seed: int = 0, strangers: in
             continue
         test[person] = [dataset.relative(p.path) for p in sorted(chosen, key=lambda p: p.name)]
         train[person] = [dataset.relative(p.path) for p in rest]
-    return Split(rule, seed if kind == "random" else None, train, test, left_out, held_out)
+    # the seed is part of the split where it chose something: the test photos (random rule) or the strangers
+    return Split(rule, seed if kind == "random" or held_out else None, train, test, left_out, held_out)

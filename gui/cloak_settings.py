@@ -210,6 +210,18 @@ class CloakSettingsPanel(QGroupBox):
         self.pool_label.setText(str(folder) if folder else (f"targets among {strangers} strangers held out of the study"
                                                             if strangers else STUDY_POOL_WORDS))
 
+    def set_target_pool(self, value: str | None) -> None:
+        """Show a saved ``target_pool`` (a study's): strangers:N, a folder, or the study's people."""
+        from core.cloaking.settings import parse_target_pool  # plain settings, no torch
+
+        kind, detail = parse_target_pool(value)
+        if kind == "strangers":
+            self.target_pool = None
+            self.strangers.setValue(detail)
+        else:
+            self.strangers.setValue(0)
+            self._set_pool(Path(detail) if kind == "folder" else None)
+
     def target_pool_option(self) -> str | None:
         """``CloakSettings.target_pool``: a folder, ``strangers:N`` or None (the study's people)."""
         if self.strangers.value():

@@ -155,7 +155,7 @@ class CloakingTab(QWidget):
                 return None
             pool = {person: pool[person] for person in split.strangers}
         name = (f"{settings['version']}-{settings['mode']}-{'+'.join(settings['extractors'])}-seed{settings['seed']}"
-                + ("-strict" if settings["strict_budget"] else "") + (f"-strangers{self.strangers.value()}" if self.strangers.value() else ""))
+                + ("-strict" if settings["strict_budget"] else "") + (f"-strangers{self.strangers.value()}-split{split.seed or 0}" if self.strangers.value() else ""))
         out_dir = self.window.data_dir / "cloaks" / dataset.root.name / name
         started = time.monotonic()
         data_dir = self.window.data_dir

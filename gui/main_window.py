@@ -188,6 +188,8 @@ class MainWindow(QMainWindow):
             return
         self.settings.setValue("dirs/study", str(folder))
         study.config.out = folder
+        # its target pool first: strangers held out are part of the split the Dataset tab shows
+        self.cloaking_tab.settings_panel.set_target_pool(study.config.cloak_options.get("target_pool"))
         if study.config.dataset.exists():
             self.dataset_tab.set_rule(study.config.split, study.config.seed)
             self.dataset_tab.open_folder(study.config.dataset)

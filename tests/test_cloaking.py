@@ -378,6 +378,7 @@ def test_strangers_are_held_out_of_the_split_and_are_the_only_targets(fixture_im
     (stranger,) = split.strangers
     assert stranger not in split.train and stranger not in split.test and len(split.people) == 2
     assert make_split(dataset, "imm", 3, strangers=1).strangers == [stranger]  # chosen with the seed
+    assert split.seed == 3 and make_split(dataset, "imm", 3).seed is None  # recorded where it chose someone
     split.train = {person: files[:1] for person, files in split.train.items()}
     condition = cloaking_condition("fawkes:0.3:custom", custom={"th": 0.003, "steps": 1, "lr": 20}, target_pool="strangers:1",
                                    cache_dir=tmp_path / "cache")

@@ -9,7 +9,9 @@ import pytest
 import torch
 from PIL import Image
 
+from core.cloaking.banded import Band
 from core.cloaking.crops import BudgetView
+from core.cloaking.estimate import Speed
 from core.cloaking.dssim import Reference, _blur
 from core.cloaking.optimise import FaceBatch, from_tanh_space
 from core.cloaking.plan import PhotoPlan, batches
@@ -19,7 +21,7 @@ from core.images import load_rgb
 PHOTOS = ("01-1m.jpg", "02-3m.jpg", "03-5m.jpg")
 
 
-def face_batch(fixture_imm: Path, version: str) -> FaceBatch:
+def face_batch(fixture_imm: Path, version: str, banded: bool | None = None) -> FaceBatch:
     """A batch of three real faces, whose crops differ in size (one photo shrunk, so that padding is
     exercised)."""
     items = []
@@ -31,7 +33,7 @@ def face_batch(fixture_imm: Path, version: str) -> FaceBatch:
         plan = PhotoPlan(fixture_imm / name, Path("unused.png"), "", "")
         plan.shape, plan.faces = rgb.shape[:2], detect_faces(rgb)
         items += plan.contexts(rgb, version)
-    return FaceBatch(*(list(x) for x in zip(*items)), version, torch.device("cpu"))
+    return FaceBatch(*(list(x) for x in zip(*items)), version, torch.device("cpu"), banded=banded)
 
 
 @pytest.mark.parametrize("version", ["0.3", "1.0"])
@@ -98,12 +100,56 @@ def test_batches_are_as_even_as_whole_photos_allow():
     assert sizes([9]) == [9]  # a photo is never split
 
 
-def test_budget_view_of_a_face_is_unchanged_by_the_batch_it_is_in(fixture_imm):
-    """The banded view of one face alone equals its view in a batch padded for larger faces."""
-    batch = face_batch(fixture_imm, "1.0")
-    view = BudgetView(batch.original[0, :, : batch.shapes[0][0], : batch.shapes[0][1]], "1.0")
-    alone = view.square(batch.original[0, :, : batch.shapes[0][0], : batch.shapes[0][1]])
-    assert torch.allclose(batch.squares(batch.source)[0], alone, atol=2e-3)
+@pytest.mark.parametrize("version", ["0.3", "1.0"])
+def test_banded_and_dense_views_agree_for_a_face_padded_in_its_batch(fixture_imm, version):
+    """The shrunk photo's face is smaller than the batch's padded crops: the CPU's banded views and the GPU's
+    dense batched products (run here on the CPU) give it the same view and the same gradient."""
+    banded, dense = face_batch(fixture_imm, version, banded=True), face_batch(fixture_imm, version, banded=False)
+    assert dense.banded is None and banded.shapes[1] < banded.original.shape[2:]  # face 1 is padded
+    torch.manual_seed(3)
+    start = banded.source + torch.randn_like(banded.source) * 3 * banded.mask
+    weights = torch.randn_like(banded.squares(banded.source))
+    grads = []
+    for batch in (banded, dense):
+        crops = start.clone().requires_grad_(True)
+        view = batch.squares(crops)
+        (view * weights).sum().backward()
+        grads.append((view.detach(), crops.grad))
+    (view_b, grad_b), (view_d, grad_d) = grads
+    assert torch.allclose(view_b, view_d, atol=2e-3)
+    assert torch.allclose(grad_b, grad_d, rtol=1e-4, atol=1e-5 * float(grad_d.abs().max()))
+    h, w = banded.shapes[1]
+    assert grad_b[1, :, :h, :w].abs().sum() > 0 and not grad_b[1, :, h:].any() and not grad_b[1, :, :, w:].any()
+
+
+@pytest.mark.parametrize("version", ["0.3", "1.0"])
+def test_band_is_the_dense_resize_and_its_adjoint_for_every_shape(version):
+    """Crops from tiny (an upscale) to large, square, tall and wide, on both versions' squares: the banded
+    product equals the dense one forwards and backwards, on both of its ways of adding the windows' gradients."""
+    torch.manual_seed(4)
+    ways = set()
+    for side in (30, 100, 112, 224, 300, 449):
+        for h, w in ((side, side), (side, max(2, side // 2)), (max(2, side // 2), side)):
+            view = BudgetView(torch.rand(3, h, w) * 200 + 20, version)
+            for dense in (view.rows, view.cols):
+                band = Band(dense)
+                ways.add(band.parity_adds)
+                x = torch.rand(3, dense.shape[1], 7) * 255
+                g = torch.randn(3, dense.shape[0], 7)
+                assert torch.allclose(band.forward(x), dense @ x, atol=1e-3), (h, w)
+                assert torch.allclose(band.backward(g), dense.T @ g, atol=1e-4), (h, w)
+    assert ways == {True, False}  # both the strided adds and the window-by-window loop were exercised
+
+
+def test_estimate_batches_are_the_engines():
+    """``Speed.batch_sizes`` predicts the batches ``plan.batches`` makes of one-face photos."""
+    def plan() -> PhotoPlan:
+        return PhotoPlan(Path("p.jpg"), Path("p.png"), "", "", faces=[None])
+
+    for batch_size in range(1, 10):
+        for photos in range(0, 41):
+            made = [len(group) for group in batches([plan() for _ in range(photos)], batch_size)]
+            assert Speed.batch_sizes(photos, batch_size) == made, (photos, batch_size)
 
 
 @pytest.mark.parametrize("version, as_written, box", [("0.3", True, None), ("0.3", False, None), ("1.0", True, 15.0), ("1.0", False, 15.0)])

@@ -49,7 +49,8 @@ class Speed:
     def batch_step_s(self, faces: int) -> float:
         return self.step_s + self.face_step_s * faces
 
-    def batch_sizes(self, faces: int, batch_size: int = 8) -> list[int]:
+    @staticmethod
+    def batch_sizes(faces: int, batch_size: int = 8) -> list[int]:
         """The batches ``plan.batches`` makes of one-face photos: as few as fit, as even as can be."""
         if faces <= 0:
             return []

@@ -154,11 +154,12 @@ class FaceBatch:
 
     ``contexts``: per face (3, H, W) float 0..255, the photo around the face; ``landmarks``: per face
     (5, 2) in context pixels; ``crops``: per face (left, top, right, bottom) of the changeable crop in
-    context pixels; ``as_written``: the original's merge (gain k′) rather than the strict one (1/k).
+    context pixels; ``as_written``: the original's merge (gain k′) rather than the strict one (1/k); ``banded``:
+    the budget views as banded products (``banded``, the default on a CPU) rather than dense ones (a GPU's).
     """
 
     def __init__(self, contexts: list[torch.Tensor], landmarks: list[np.ndarray], crops: list[tuple[int, int, int, int]],
-                 version: str, device: torch.device, as_written: bool = True):
+                 version: str, device: torch.device, as_written: bool = True, banded: bool | None = None):
         self.version, self.device, self.crops, self.as_written = version, device, crops, as_written
         self.size = len(contexts)
         ctx_h = max(c.shape[1] for c in contexts)
@@ -181,7 +182,8 @@ class FaceBatch:
             self.mask[i, :, :h, :w] = 1
         # square(c / k) = R (c − k·fill) Cᵀ + k·fill. On a CPU as banded products per face (``banded``); on
         # a GPU as one batched dense product, each face's weights zero-padded to the batch's crop size
-        self.banded = [FaceView(v.rows, v.cols) for v in self.views] if device.type == "cpu" else None
+        banded = device.type == "cpu" if banded is None else banded
+        self.banded = [FaceView(v.rows, v.cols) for v in self.views] if banded else None
         self.view_rows = torch.zeros((self.size, 1, VIEW_SIZE[version], crop_h), device=device)
         self.view_cols = torch.zeros((self.size, 1, crop_w, VIEW_SIZE[version]), device=device)
         for i, (view, (h, w)) in enumerate(zip(self.views, self.shapes)):

@@ -90,9 +90,10 @@ def find_faces(plans: list[PhotoPlan], job: Job) -> None:
 
 
 def batches(plans: list[PhotoPlan], batch_size: int) -> list[list[PhotoPlan]]:
-    """Whole photos per batch, at most ``batch_size`` faces each where a photo allows, and as even as
-    that allows: 10 faces at 8 go 5 + 5, not 8 + 2 (a network's cost per face grows steeply below a
-    few faces a batch)."""
+    """Whole photos per batch, at most ``batch_size`` faces each where a photo allows, and about even:
+    as few batches as the faces need, each filled to their share (one-face photos: 10 at 8 go 5 + 5, not
+    8 + 2; a network's cost per face grows steeply below a few faces a batch). With several faces a photo
+    the greedy fill can leave a small last batch."""
     total = sum(len(plan.faces) for plan in plans)
     count = max(1, -(-total // batch_size))
     share = -(-total // count)

@@ -2,6 +2,7 @@
 cloak, run the study with clean and cloaked conditions, see the histogram and the table, save the CSV."""
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from core.results import read_rows
-from tests.gui.conftest import open_dialogs, open_fixture, wait_for
+from tests.gui.conftest import TASK_TIMEOUT_MS, open_dialogs, open_fixture, wait_for
 
 
 def open_two_people(qtbot, window, fixture_imm, tmp_path) -> None:
@@ -157,7 +158,7 @@ def test_strangers_are_shown_in_the_split_and_are_the_cloaking_tabs_targets(wind
     """"N strangers" on the Cloaking tab holds N people out of the Dataset tab's split, chosen with the split's seed as
     the study chooses them: the Dataset tab shows them, and cloaking there leaves them out (they are the targets)."""
     from core.datasets import open_dataset
-    from core.split import make_split
+    from core.split import choose_strangers, make_split
 
     photos = tmp_path / "photos"
     photos.mkdir()
@@ -166,6 +167,9 @@ def test_strangers_are_shown_in_the_split_and_are_the_cloaking_tabs_targets(wind
             shutil.copy(fixture_imm / f"{person}-{n}m.jpg", photos)
     open_fixture(qtbot, window, photos)
     tab, dataset_tab = window.cloaking_tab, window.dataset_tab
+    # a cloaking seed that would choose someone else: the split's seed must be the one that chooses
+    other_seed = next(s for s in range(1, 100) if choose_strangers(["01", "02", "03"], 1, s) != choose_strangers(["01", "02", "03"], 1, 0))
+    tab.seed.setValue(other_seed)
     with qtbot.waitSignal(dataset_tab.split_changed, timeout=5000):
         tab.strangers.setValue(1)
     expected = make_split(open_dataset(photos), "imm", dataset_tab.seed.value(), strangers=1).strangers
@@ -186,8 +190,14 @@ def test_strangers_are_shown_in_the_split_and_are_the_cloaking_tabs_targets(wind
     assert not task.job.cancelled
     names = sorted(tab.table.item(r, 0).text() for r in range(tab.table.rowCount()))
     assert names == sorted(f"{p}-1m.jpg" for p in ("01", "02", "03") if p != stranger)
-    report = next(window.data_dir.glob("cloaks/photos/*-strangers1/cloak_report.csv"))
-    assert report.is_file()
+    report = next(window.data_dir.glob(f"cloaks/photos/*-seed{other_seed}-strangers1-split{dataset_tab.seed.value()}/cloak_report.csv"))
+    assert report.is_file()  # named by the cloaking seed and the split's seed, which chose the strangers
+
+    with qtbot.waitSignal(dataset_tab.split_changed, timeout=5000):
+        tab.settings_panel._set_pool(tmp_path)  # what "Choose…" does with a pool folder: no strangers then
+    assert tab.strangers.value() == 0 and not window.split.strangers and len(window.split.people) == 3
+    with qtbot.waitSignal(dataset_tab.split_changed, timeout=5000):
+        tab.strangers.setValue(1)
 
     with qtbot.waitSignal(dataset_tab.split_changed, timeout=5000):
         tab.strangers.setValue(3)  # everyone: the split says it cannot, and keeps everyone in the study
@@ -197,3 +207,19 @@ def test_strangers_are_shown_in_the_split_and_are_the_cloaking_tabs_targets(wind
     assert dialogs and "Cannot hold 3 strangers" in dialogs[-1].informativeText()
     for dialog in dialogs:
         dialog.close()
+
+
+def test_a_reopened_study_shows_the_strangers_it_held_out(window, qtbot, tmp_path):
+    """A study run with strangers:1 is shown with that split, whatever the Cloaking tab said before."""
+    from core.study import StudyConfig, run_study
+    from tests.conftest import REPO
+
+    out = tmp_path / "study"
+    run_study(StudyConfig(REPO / "resources" / "sample", out, conditions=["none"], cloak_options={"target_pool": "strangers:1"}))
+    assert window.cloaking_tab.strangers.value() == 0
+    with qtbot.waitSignal(window.dataset_tab.split_changed, timeout=TASK_TIMEOUT_MS):
+        window.open_study(out)
+    assert window.cloaking_tab.strangers.value() == 1
+    saved = json.loads((out / "split.json").read_text())
+    assert window.split.strangers == saved["strangers"] and len(saved["strangers"]) == 1
+    assert sorted(window.split.train) == sorted(saved["train"])
