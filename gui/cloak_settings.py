@@ -57,7 +57,7 @@ class CloakSettingsPanel(QGroupBox):
             custom_layout.addWidget(widget)
         self.description = QLabel()
         self.description.setWordWrap(True)
-        self.description.setMinimumHeight(48)
+        self.description.setMinimumHeight(self.description.fontMetrics().lineSpacing() * 4)  # up to four lines, none under the next row
         self.extractor_boxes = {}
         extractor_row = QHBoxLayout()
         for name, words in EXTRACTORS.items():
@@ -86,6 +86,7 @@ class CloakSettingsPanel(QGroupBox):
                                   "chosen with the seed, and draw 0.3.1's targets from them only, as the original "
                                   "drew strangers to the recognizer.")
         self.strangers.valueChanged.connect(lambda _: self._set_pool(self.target_pool if not self.strangers.value() else None))
+        self.strangers.valueChanged.connect(lambda n: self.strangers.setSuffix(" stranger" if n == 1 else " strangers"))
         self.strict_budget = QCheckBox("Strict budget")
         self.strict_budget.setToolTip("Keep every written photo within the mode's DSSIM budget. Unticked (the default), "
                                       "cloaks are written as the original Fawkes wrote them, which go past the budget.")
@@ -207,8 +208,8 @@ class CloakSettingsPanel(QGroupBox):
         if folder is not None:
             self.strangers.setValue(0)  # (its signal tells the Dataset tab; calling back here again changes nothing)
         strangers = self.strangers.value()
-        self.pool_label.setText(str(folder) if folder else (f"targets among {strangers} strangers held out of the study"
-                                                            if strangers else STUDY_POOL_WORDS))
+        self.pool_label.setText(str(folder) if folder else (f"targets among {strangers} stranger{'s' if strangers != 1 else ''} "
+                                                            "held out of the study" if strangers else STUDY_POOL_WORDS))
 
     def set_target_pool(self, value: str | None) -> None:
         """Show a saved ``target_pool`` (a study's): strangers:N, a folder, or the study's people."""

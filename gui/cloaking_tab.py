@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from .cloak_results_table import CloakResultsTable
 from .cloak_settings import CloakSettingsPanel, modes_of
@@ -50,8 +50,15 @@ class CloakingTab(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(how)
         left_layout.addWidget(listed, 1)
+        # scrolled rather than squeezed when the window is short: a squeezed form draws its rows over each other
+        scrolled = QScrollArea()
+        scrolled.setWidget(left)
+        scrolled.setWidgetResizable(True)
+        scrolled.setFrameShape(QFrame.Shape.NoFrame)
+        scrolled.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scrolled.setMinimumWidth(left.minimumSizeHint().width() + scrolled.verticalScrollBar().sizeHint().width())
         splitter = QSplitter()
-        splitter.addWidget(left)
+        splitter.addWidget(scrolled)
         splitter.addWidget(self.results)
         splitter.setSizes([420, 860])
         self.progress = ProgressPanel()

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormL
 from .worker import ProgressPanel, Task, run_task
 
 ROLE_COLOURS = {"train": QColor("#dbe9f7"), "test": QColor("#fde2c4"), "stranger": QColor("#e7dcf3"), None: QColor("#e6e6e6")}
-ROLE_WORDS = {"train": "training", "test": "test", "stranger": "Fawkes target (stranger)", None: "not in the study"}
+ROLE_WORDS = {"train": "training", "test": "test", "stranger": "stranger", None: "not in the study"}
 
 
 class PhotoModel(QAbstractListModel):
@@ -44,6 +44,9 @@ class PhotoModel(QAbstractListModel):
         if role == Qt.ItemDataRole.BackgroundRole:
             return ROLE_COLOURS[split_role]
         if role == Qt.ItemDataRole.ToolTipRole:
+            if split_role == "stranger":
+                return (f"{photo.path}\nperson {photo.person}, photo {photo.number}: held out of the study as a Fawkes 0.3.1 "
+                        "target, a stranger to the recognizer (not enrolled, not tested)")
             return f"{photo.path}\nperson {photo.person}, photo {photo.number}: {ROLE_WORDS[split_role]} photo"
         if role == Qt.ItemDataRole.UserRole:
             return photo

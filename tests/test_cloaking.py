@@ -384,7 +384,7 @@ def test_strangers_are_held_out_of_the_split_and_are_the_only_targets(fixture_im
                                    cache_dir=tmp_path / "cache")
     prepared = condition.prepare(dataset, split, tmp_path)
     assert sorted(prepared.training) == sorted(split.train)
-    assert any("targets among 1 strangers held out of the study" in note for note in prepared.notes)
+    assert any("targets among 1 stranger held out of the study" in note for note in prepared.notes)
     (pool_file,) = (tmp_path / "cache").glob("pool-*.pt")
     assert set(torch.load(pool_file, weights_only=False)["images"]) == {stranger}  # the only identity targets came from
     with pytest.raises(ValueError, match="holds 1 people out of the study"):

@@ -223,10 +223,16 @@ def describe_run(version: str, mode: str, custom: dict | None, extractors, devic
     speed = measured_speed(version, extractors, device, data_dir, job) if measure else stored_speed(version, extractors, device, data_dir)
     if speed is None:
         return text
-    text = text[:-1] + f"; about {plain_duration(speed.per_face_s(spec.steps))} per face on this computer's {speed.device} (measured here)."
+    text = text[:-1] + f"; {approximate_duration(speed.per_face_s(spec.steps))} per face on this computer's {speed.device} (measured here)."
     if photos:
-        text += f" {photos} photo{'s' if photos != 1 else ''}: about {plain_duration(speed.run_seconds(photos, spec.steps))}."
+        text += f" {photos} photo{'s' if photos != 1 else ''}: {approximate_duration(speed.run_seconds(photos, spec.steps))}."
     return text
+
+
+def approximate_duration(seconds: float) -> str:
+    """"about 7 s", but "under a second" (not "about under a second")."""
+    duration = plain_duration(seconds)
+    return duration if duration.startswith("under") else f"about {duration}"
 
 
 class RunClock:

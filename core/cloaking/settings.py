@@ -71,7 +71,7 @@ def describe_target_pool(value) -> str:
     if kind == POOL_STUDY:
         return STUDY_POOL_LABEL
     if kind == "strangers":
-        return f"targets among {detail} strangers held out of the study"
+        return f"targets among {detail} stranger{'s' if detail != 1 else ''} held out of the study"
     return f"targets from {detail}"
 
 

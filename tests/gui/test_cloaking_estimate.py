@@ -6,7 +6,7 @@ import shutil
 
 import torch
 
-from core.cloaking.estimate import SPEED_FILE, device_name, plain_duration, stored_speed
+from core.cloaking.estimate import SPEED_FILE, approximate_duration, device_name, stored_speed
 from core.cloaking.modes import get_mode
 from tests.gui.conftest import TASK_TIMEOUT_MS, open_fixture, wait_for
 
@@ -32,13 +32,13 @@ def test_first_show_measures_this_computer_and_the_run_uses_the_figure(window, q
     assert torch.__version__ in key and device_name(torch.device("cpu")) in key
     speed = stored_speed("0.3", ("dlib",), "cpu", window.data_dir)
     text = tab.description.text()
-    assert f"about {plain_duration(speed.per_face_s(500))} per face on this computer's CPU" in text
-    assert f"2 photos: about {plain_duration(speed.run_seconds(2, 500))}." in text
+    assert f"{approximate_duration(speed.per_face_s(500))} per face on this computer's CPU" in text
+    assert f"2 photos: {approximate_duration(speed.run_seconds(2, 500))}." in text
 
     # a run's time left comes from the same figure
     tab.mode.setCurrentText("custom")
     tab.custom_steps.setValue(2)
-    qtbot.waitUntil(lambda: f"2 photos: about {plain_duration(speed.run_seconds(2, 2))}." in tab.description.text(), timeout=TASK_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: f"2 photos: {approximate_duration(speed.run_seconds(2, 2))}." in tab.description.text(), timeout=TASK_TIMEOUT_MS)
     task = wait_for(qtbot, tab.run_cloaking())
     clock = task.job.time_left.__self__
     assert clock.predicted == speed.run_seconds(2, get_mode("0.3", "custom", tab.custom()).steps)
