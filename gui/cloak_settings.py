@@ -7,6 +7,8 @@ from pathlib import Path
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QPushButton, QSpinBox, QWidget)
 
+from core.cloaking.settings import describe_target_pool, parse_target_pool  # plain settings, no torch
+
 from .errors import log
 from .worker import run_task
 
@@ -208,13 +210,10 @@ class CloakSettingsPanel(QGroupBox):
         if folder is not None:
             self.strangers.setValue(0)  # (its signal tells the Dataset tab; calling back here again changes nothing)
         strangers = self.strangers.value()
-        self.pool_label.setText(str(folder) if folder else (f"targets among {strangers} stranger{'s' if strangers != 1 else ''} "
-                                                            "held out of the study" if strangers else STUDY_POOL_WORDS))
+        self.pool_label.setText(str(folder) if folder else describe_target_pool(f"strangers:{strangers}") if strangers else STUDY_POOL_WORDS)
 
     def set_target_pool(self, value: str | None) -> None:
         """Show a saved ``target_pool`` (a study's): strangers:N, a folder, or the study's people."""
-        from core.cloaking.settings import parse_target_pool  # plain settings, no torch
-
         kind, detail = parse_target_pool(value)
         if kind == "strangers":
             self.target_pool = None
