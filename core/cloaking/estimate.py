@@ -27,6 +27,7 @@ from ..torch_threads import MACHINE_THREADS
 from .cache import ENGINE_REVISION
 from .engine import CloakSettings, cloak_photos, resolve_device
 from .modes import get_mode, normalise_version
+from .plan import batch_share
 
 SPEED_FILE = "cloak-speed.json"
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "sample"
@@ -54,7 +55,7 @@ class Speed:
         """The batches ``plan.batches`` makes of one-face photos: as few as fit, as even as can be."""
         if faces <= 0:
             return []
-        share = -(-faces // -(-faces // max(1, batch_size)))
+        share = batch_share(faces, batch_size)
         return [share] * (faces // share) + ([faces % share] if faces % share else [])
 
     def cloaking_s(self, faces: int, steps: int, batch_size: int = 8) -> float:

@@ -89,14 +89,18 @@ def find_faces(plans: list[PhotoPlan], job: Job) -> None:
     job.step("Finding faces", len(plans), len(plans))
 
 
+def batch_share(total: int, batch_size: int) -> int:
+    """Faces a batch when ``total`` faces go into as few batches of at most ``batch_size`` as they need,
+    evenly (10 at 8: 5)."""
+    return -(-total // max(1, -(-total // max(1, batch_size))))
+
+
 def batches(plans: list[PhotoPlan], batch_size: int) -> list[list[PhotoPlan]]:
     """Whole photos per batch, at most ``batch_size`` faces each where a photo allows, and about even:
     as few batches as the faces need, each filled to their share (one-face photos: 10 at 8 go 5 + 5, not
     8 + 2; a network's cost per face grows steeply below a few faces a batch). With several faces a photo
     the greedy fill can leave a small last batch."""
-    total = sum(len(plan.faces) for plan in plans)
-    count = max(1, -(-total // batch_size))
-    share = -(-total // count)
+    share = batch_share(sum(len(plan.faces) for plan in plans), batch_size)
     out, current, faces = [], [], 0
     for plan in plans:
         if current and (faces >= share or faces + len(plan.faces) > batch_size):
