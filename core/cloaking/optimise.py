@@ -182,13 +182,15 @@ class FaceBatch:
             self.mask[i, :, :h, :w] = 1
         # square(c / k) = R (c − k·fill) Cᵀ + k·fill. On a CPU as banded products per face (``banded``); on
         # a GPU as one batched dense product, each face's weights zero-padded to the batch's crop size
-        banded = device.type == "cpu" if banded is None else banded
-        self.banded = [FaceView(v.rows, v.cols) for v in self.views] if banded else None
-        self.view_rows = torch.zeros((self.size, 1, VIEW_SIZE[version], crop_h), device=device)
-        self.view_cols = torch.zeros((self.size, 1, crop_w, VIEW_SIZE[version]), device=device)
-        for i, (view, (h, w)) in enumerate(zip(self.views, self.shapes)):
-            self.view_rows[i, 0, :, :h] = view.rows
-            self.view_cols[i, 0, :w, :] = view.cols.T
+        self.banded: list[FaceView] | None = None
+        if device.type == "cpu" if banded is None else banded:
+            self.banded = [FaceView(v.rows, v.cols) for v in self.views]
+        else:
+            self.view_rows = torch.zeros((self.size, 1, VIEW_SIZE[version], crop_h), device=device)
+            self.view_cols = torch.zeros((self.size, 1, crop_w, VIEW_SIZE[version]), device=device)
+            for i, (view, (h, w)) in enumerate(zip(self.views, self.shapes)):
+                self.view_rows[i, 0, :, :h] = view.rows
+                self.view_cols[i, 0, :w, :] = view.cols.T
         self.view_fill = torch.stack([v.fill * v.stretch for v in self.views]).view(-1, 3, 1, 1).float()
         self.w_source = to_tanh_space(torch.where(self.mask > 0, self.original * self.stretch, self.original))
         self.source = from_tanh_space(self.w_source)  # the stretched crops, where the variable lives
