@@ -12,7 +12,7 @@ from PIL import Image
 from core.cloaking.banded import Band
 from core.cloaking.crops import BudgetView
 from core.cloaking.estimate import Speed
-from core.cloaking.dssim import Reference, _blur
+from core.cloaking.dssim import Reference, _blur_valid
 from core.cloaking.optimise import FaceBatch, from_tanh_space
 from core.cloaking.plan import PhotoPlan, batches
 from core.faces import detect_faces
@@ -54,8 +54,8 @@ def test_banded_views_equal_each_faces_dense_view_and_its_gradient(fixture_imm, 
 
 
 def autograd_ssim(reference: Reference, x: torch.Tensor) -> torch.Tensor:
-    """SSIM through autograd's own chain rule, for comparison."""
-    mu_x, blur_xx, blur_xy = _blur(torch.stack([x, x * x, x * reference.y]), reference.taps)
+    """SSIM through autograd's own chain rule (the blur's too), for comparison."""
+    mu_x, blur_xx, blur_xy = _blur_valid(torch.stack([x, x * x, x * reference.y]), reference.tap_list)
     mu_xy = mu_x * reference.mu_y
     luminance = (2 * mu_xy + 6.5025) / (mu_x**2 + reference.mu_y**2 + 6.5025)
     contrast = (2 * blur_xy - 2 * mu_xy + 58.5225) / (blur_xx + reference.blur_yy - (mu_x**2 + reference.mu_y**2) + 58.5225)

@@ -33,34 +33,21 @@ def _correlate_valid(x: torch.Tensor, taps: list[float], dim: int) -> torch.Tens
 
 
 def _blur_valid(x: torch.Tensor, taps: list[float]) -> torch.Tensor:
+    """The normalised 2-D Gaussian window at every VALID position (separable: two 1-D passes)."""
     return _correlate_valid(_correlate_valid(x, taps, -1), taps, -2)
 
 
-class _GaussianBlur(torch.autograd.Function):
-    """The blur with a hand-written backward: the adjoint of a VALID correlation is the correlation of
-    the zero-padded gradient with the flipped window (half the cost of autograd's own)."""
-
-    @staticmethod
-    def forward(ctx, x: torch.Tensor, taps: tuple[float, ...]) -> torch.Tensor:
-        ctx.taps = taps
-        return _blur_valid(x, list(taps))
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor):
-        k = len(ctx.taps) - 1
-        return _blur_valid(F.pad(grad, (k, k, k, k)), list(reversed(ctx.taps))), None
-
-
-def _blur(x: torch.Tensor, taps: torch.Tensor) -> torch.Tensor:
-    """The normalised 2-D Gaussian window at every VALID position (separable: two 1-D passes)."""
-    return _GaussianBlur.apply(x, tuple(taps.tolist()))
+def _blur_adjoint(grad: torch.Tensor, taps: list[float]) -> torch.Tensor:
+    """The adjoint of ``_blur_valid``: the zero-padded gradient correlated with the flipped window."""
+    k = len(taps) - 1
+    return _blur_valid(F.pad(grad, (k, k, k, k)), taps[::-1])
 
 
 class _SSIM(torch.autograd.Function):
     """SSIM with its gradient written out. Per position S = (A1/B1)·(A2/B2) with A1 = 2μxμy + C1,
     B1 = μx² + μy² + C1, A2 = 2⟨xy⟩ − 2μxμy + C2, B2 = ⟨xx⟩ − μx² + ⟨yy⟩ − μy² + C2, so
     ∂S/∂μx = [2μy(A2 − A1) − 2μx·S·(B2 − B1)] / (B1B2), ∂S/∂⟨xx⟩ = −S·B1/(B1B2), ∂S/∂⟨xy⟩ = 2A1/(B1B2);
-    the three maps go back through the blur once. Autograd's own backward kept a dozen full-size
+    the three maps go back through the blur's adjoint once. Autograd's own backward kept a dozen full-size
     intermediates, and on a CPU each pass over them costs about what its arithmetic does."""
 
     @staticmethod
@@ -87,8 +74,7 @@ class _SSIM(torch.autograd.Function):
         g_mu.addcmul_(torch.mul(mu_x, s), torch.sub(cs_bottom, lum_bottom), value=-2).mul_(scale)
         g_xx = torch.mul(s, lum_bottom).mul_(scale).neg_()
         g_xy = torch.mul(lum_top, scale).mul_(2)  # (saved tensors stay unchanged: a backward may run twice)
-        k = WINDOW - 1
-        back_mu, back_xx, back_xy = _blur_valid(F.pad(torch.stack([g_mu, g_xx, g_xy]), (k, k, k, k)), reference.tap_list)
+        back_mu, back_xx, back_xy = _blur_adjoint(torch.stack([g_mu, g_xx, g_xy]), reference.tap_list)
         return back_xx.mul_(x).mul_(2).add_(back_mu).addcmul_(reference.y, back_xy), None
 
 
@@ -100,8 +86,8 @@ class Reference:
         if y.dim() != 4 or min(y.shape[-2:]) < WINDOW:
             raise ValueError(f"SSIM needs (B, C, H, W) images at least {WINDOW} pixels on a side, got {tuple(y.shape)}.")
         self.y, self.taps = y, gaussian_taps(dtype=y.dtype).to(y.device)
-        self.tap_list = self.taps.tolist()  # symmetric: its own flip, as the adjoint needs
-        self.mu_y, self.blur_yy = _blur(torch.stack([y, y * y]), self.taps)
+        self.tap_list = self.taps.tolist()
+        self.mu_y, self.blur_yy = _blur_valid(torch.stack([y, y * y]), self.tap_list)
         mu_y_sq = self.mu_y * self.mu_y
         self.two_mu_y, self.lum_bottom_y, self.cs_bottom_y = 2 * self.mu_y, mu_y_sq + C1, self.blur_yy - mu_y_sq + C2
 
