@@ -15,7 +15,7 @@ from ..images import write_bytes_atomic, write_text_atomic
 from .plan import PhotoPlan
 from .report import CloakReport
 
-ENGINE_REVISION = "5"  # change it when a code change alters the cloaks
+ENGINE_REVISION = "6"  # change it when a code change alters the cloaks
 SAVED = ("faces", "dssim", "psnr", "max_change", "feature_shift", "variant", "view", "note")
 
 
