@@ -1,5 +1,6 @@
 """The CPU's fast paths of the optimisation compute what the plain formulas compute: the banded budget
-views, the written-out SSIM gradient, the fused pasting of crops into their contexts, the batches."""
+views, the written-out SSIM gradient, the fused pasting of crops into their contexts, the batches, the
+logistic form of the tanh space, the written photo's banded budget measure, the kept crops."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,10 +11,10 @@ import torch
 from PIL import Image
 
 from core.cloaking.banded import Band
-from core.cloaking.crops import BudgetView
+from core.cloaking.crops import BudgetMeter, BudgetView, face_region, photo_tensor
 from core.cloaking.estimate import Speed
 from core.cloaking.dssim import Reference, _blur_valid
-from core.cloaking.optimise import FaceBatch, from_tanh_space
+from core.cloaking.optimise import TANH_K, FaceBatch, OptimisedFaces, from_tanh_space, to_tanh_space
 from core.cloaking.plan import PhotoPlan, batches
 from core.faces import detect_faces
 from core.images import load_rgb
@@ -178,3 +179,46 @@ def test_fused_image_step_equals_the_plain_formulas(fixture_imm, version, as_wri
     ((expected * weights).sum() + (expected_written * weights_written).sum()).backward()
     inside = plain.grad * batch.mask  # the padding around smaller crops gets no gradient
     assert torch.allclose(ours.grad, inside, rtol=1e-5, atol=1e-5 * float(inside.abs().max()))
+
+
+def test_logistic_form_of_the_tanh_space_is_the_original_formula():
+    """T(w) = SCALE·σ(2w) + OFFSET is (tanh(w)/K + 0.5)·255 to float rounding, over the whole range the
+    variable takes, and still undoes ``to_tanh_space`` to a hundredth of a grey level."""
+    w = torch.linspace(-8, 8, 200001)
+    assert torch.allclose(from_tanh_space(w).double(), (torch.tanh(w.double()) / TANH_K + 0.5) * 255, rtol=0, atol=5e-5)
+    levels = torch.arange(0, 256, dtype=torch.float32)
+    assert float((from_tanh_space(to_tanh_space(levels)) - levels).abs().max()) < 1e-2
+
+
+@pytest.mark.parametrize("version", ["0.3", "1.0"])
+def test_budget_meter_is_the_dense_budget_view_for_every_candidate(fixture_imm, version):
+    """The written photo's DSSIM, measured band by band with one reference per face, is the dense
+    view's measure, for each of several candidates (the strict budget's bisection)."""
+    rgb = load_rgb(fixture_imm / PHOTOS[0])
+    faces = detect_faces(rgb)
+    regions = [face_region(f.box, rgb.shape[0], rgb.shape[1], version, len(faces)) for f in faces]
+    original = photo_tensor(rgb)
+    meter = BudgetMeter(original, regions, version)
+    generator = torch.Generator().manual_seed(5)
+    for amplitude in (1, 4, 12):
+        cloaked = (original + torch.randint(-amplitude, amplitude + 1, original.shape, generator=generator)).clamp(0, 255)
+        dense = []
+        for region in regions:
+            l, t, r, b = region.crop
+            view = BudgetView(original[:, t:b, l:r], version)
+            dense.append(float(Reference(view.square(original[:, t:b, l:r])[None]).dssim(view.square(cloaked[:, t:b, l:r])[None])[0]))
+        assert meter.dssim(cloaked) == pytest.approx(dense, rel=1e-9, abs=1e-12)
+        assert dense[0] > 0
+
+
+def test_kept_crops_are_each_faces_best_when_all_or_some_improve(fixture_imm):
+    """Taking a step's crops whole when every face improved, then copying only the faces that improved
+    next, keeps for each face the crops of its own best step."""
+    batch = face_batch(fixture_imm, "0.3")
+    best = OptimisedFaces.start(batch, [])
+    first, second = batch.source + 1, batch.source + 2
+    best.keep(torch.tensor([True, True, True]), first, torch.tensor([0.1, 0.1, 0.1]), torch.tensor([1.0, 1.0, 1.0]))
+    best.keep(torch.tensor([False, True, False]), second, torch.tensor([0.2, 0.2, 0.2]), torch.tensor([2.0, 2.0, 2.0]))
+    assert torch.equal(best.crops[0], batch.source[0] + 1) and torch.equal(best.crops[2], batch.source[2] + 1)
+    assert torch.equal(best.crops[1], batch.source[1] + 2)
+    assert best.merit.tolist() == [1.0, 2.0, 1.0] and best.dssim.tolist() == pytest.approx([0.1, 0.2, 0.1])

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .banded import FaceView
 from .dssim import Reference
 
 MARGIN_ONE_FACE = 0.7
@@ -166,13 +167,31 @@ def photo_tensor(rgb: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.array(rgb, dtype=np.float64)).permute(2, 0, 1)
 
 
+class BudgetMeter:
+    """Each face's DSSIM on its budget view, between one original photo and any number of candidates
+    (the strict budget's bisection measures a dozen): each face's view, as banded products, and its
+    SSIM reference are made once."""
+
+    def __init__(self, original: torch.Tensor, regions: list[FaceRegion], version: str):
+        self.crops = [region.crop for region in regions]
+        self.faces = []
+        for l, t, r, b in self.crops:
+            view = BudgetView(original[:, t:b, l:r], version)
+            banded = FaceView(view.rows, view.cols)
+            self.faces.append((view, banded, Reference(self._square(view, banded, original[:, t:b, l:r]))))
+
+    @staticmethod
+    def _square(view: BudgetView, banded: FaceView, crop: torch.Tensor) -> torch.Tensor:
+        """``view.square(crop)`` (1, 3, S, S), the resize done band by band."""
+        fill = view.fill.to(crop).view(3, 1, 1)
+        return (view.stretch * (banded.forward(crop - fill) + fill))[None]
+
+    def dssim(self, photo: torch.Tensor) -> list[float]:
+        return [float(reference.dssim(self._square(view, banded, photo[:, t:b, l:r]))[0])
+                for (view, banded, reference), (l, t, r, b) in zip(self.faces, self.crops)]
+
+
 def budget_dssim(original: torch.Tensor, cloaked: torch.Tensor, regions: list[FaceRegion], version: str) -> list[float]:
     """DSSIM per face on the original's budget view, between two photos (3, H, W) float: the one
     measure the engine keeps, the guard checks and ``compare`` reports."""
-    out = []
-    for region in regions:
-        l, t, r, b = region.crop
-        view = BudgetView(original[:, t:b, l:r], version)
-        reference = Reference(view.square(original[:, t:b, l:r])[None])
-        out.append(float(reference.dssim(view.square(cloaked[:, t:b, l:r])[None])[0]))
-    return out
+    return BudgetMeter(original, regions, version).dssim(cloaked)

@@ -116,6 +116,7 @@ def _cloak_batch(group: list[PhotoPlan], number: int, count: int, settings: Cloa
     def on_step(step: int) -> None:
         job.step("Cloaking", number * mode.steps + step, count * mode.steps, f"step {step} of {mode.steps}: {label}")
 
+    job.step("Cloaking", number * mode.steps, count * mode.steps, f"starting: {label}")  # the optimisation begins
     if mode.version == "0.3":
         targets = [torch.stack([p.targets[i][k] for p, i, _ in faces]).to(device) for k in range(len(extractors))]
         result = cloak_towards(batch, extractors, targets, mode, on_step, strict=settings.strict_budget)

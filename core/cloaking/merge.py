@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .crops import FaceRegion, budget_dssim, photo_tensor
+from .crops import BudgetMeter, FaceRegion, photo_tensor
 
 BISECTIONS = 12
 
@@ -30,7 +30,8 @@ def write_faces(rgb: np.ndarray, regions: list[FaceRegion], changes: list[torch.
     original = photo_tensor(rgb)
     scales = [1.0] * len(regions)
     cloaked = _compose(original, regions, changes, scales)
-    measured = budget_dssim(original, cloaked, regions, version)
+    meter = BudgetMeter(original, regions, version)
+    measured = meter.dssim(cloaked)
     note = ""
     if limit is not None and any(d > limit for d in measured):
         low = {i: 0.0 for i, d in enumerate(measured) if d > limit}
@@ -38,7 +39,7 @@ def write_faces(rgb: np.ndarray, regions: list[FaceRegion], changes: list[torch.
         for _ in range(BISECTIONS):
             for i in low:
                 scales[i] = (low[i] + high[i]) / 2
-            measured = budget_dssim(original, _compose(original, regions, changes, scales), regions, version)
+            measured = meter.dssim(_compose(original, regions, changes, scales))
             for i in low:
                 if measured[i] <= limit:
                     low[i] = scales[i]
@@ -47,13 +48,13 @@ def write_faces(rgb: np.ndarray, regions: list[FaceRegion], changes: list[torch.
         for i in low:
             scales[i] = low[i]
         cloaked = _compose(original, regions, changes, scales)
-        measured = budget_dssim(original, cloaked, regions, version)
+        measured = meter.dssim(cloaked)
         for i, d in enumerate(measured):  # faces whose crops overlap can still push each other over
             if d > limit:
                 scales[i] = 0.0
         if any(d > limit for d in measured):
             cloaked = _compose(original, regions, changes, scales)
-            measured = budget_dssim(original, cloaked, regions, version)
+            measured = meter.dssim(cloaked)
         kept = min(scales)
         note = f"rounding to whole grey levels took a face over budget: its change was scaled to {kept:.0%} to fit"
     return cloaked.permute(1, 2, 0).to(torch.uint8).numpy(), measured, note
