@@ -7,6 +7,8 @@ channels. DSSIM = (1 − SSIM) / 2. Batched and differentiable.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 import torch.nn.functional as F
 
@@ -48,34 +50,61 @@ class _SSIM(torch.autograd.Function):
     B1 = μx² + μy² + C1, A2 = 2⟨xy⟩ − 2μxμy + C2, B2 = ⟨xx⟩ − μx² + ⟨yy⟩ − μy² + C2, so
     ∂S/∂μx = [2μy(A2 − A1) − 2μx·S·(B2 − B1)] / (B1B2), ∂S/∂⟨xx⟩ = −S·B1/(B1B2), ∂S/∂⟨xy⟩ = 2A1/(B1B2);
     the three maps go back through the blur's adjoint once. Autograd's own backward kept a dozen full-size
-    intermediates, and on a CPU each pass over them costs about what its arithmetic does."""
+    intermediates, and on a CPU each pass over them costs about what its arithmetic does.
+
+    One image at a time: its two dozen passes then stay in the processor's cache, where a batch of eight
+    spills out of it and took three times as long."""
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, reference: "Reference") -> torch.Tensor:
-        mu_x, blur_xx, blur_xy = _blur_valid(torch.stack([x, x * x, x * reference.y]), reference.tap_list)
-        two_mu_xy = mu_x * reference.two_mu_y
-        lum_top = two_mu_xy + C1
-        mu_x_sq = mu_x * mu_x
-        lum_bottom = mu_x_sq + reference.lum_bottom_y
-        cs_top = blur_xy.mul_(2).sub_(two_mu_xy).add_(C2)
-        cs_bottom = blur_xx.sub_(mu_x_sq).add_(reference.cs_bottom_y)
-        s = (lum_top / lum_bottom).mul_(cs_top / cs_bottom)
-        ctx.save_for_backward(x, mu_x, lum_top, lum_bottom, cs_top, cs_bottom, s)
+        ctx.save_for_backward(x)
         ctx.reference = reference
-        return s.mean(dim=(2, 3)).mean(dim=1)
+        ctx.terms = [_terms(x[i : i + 1], reference.face(i)) for i in range(x.shape[0])]
+        return torch.cat([s.mean(dim=(2, 3)).mean(dim=1) for *_, s in ctx.terms])
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
-        x, mu_x, lum_top, lum_bottom, cs_top, cs_bottom, s = ctx.saved_tensors
-        reference = ctx.reference
-        per_position = (grad / (s.shape[1] * s.shape[2] * s.shape[3])).view(-1, 1, 1, 1)
-        scale = torch.mul(lum_bottom, cs_bottom).reciprocal_().mul_(per_position)  # 1/(B1B2), per position
-        g_mu = torch.sub(cs_top, lum_top).mul_(reference.two_mu_y)
-        g_mu.addcmul_(torch.mul(mu_x, s), torch.sub(cs_bottom, lum_bottom), value=-2).mul_(scale)
-        g_xx = torch.mul(s, lum_bottom).mul_(scale).neg_()
-        g_xy = torch.mul(lum_top, scale).mul_(2)  # (saved tensors stay unchanged: a backward may run twice)
-        back_mu, back_xx, back_xy = _blur_adjoint(torch.stack([g_mu, g_xx, g_xy]), reference.tap_list)
-        return back_xx.mul_(x).mul_(2).add_(back_mu).addcmul_(reference.y, back_xy), None
+        (x,) = ctx.saved_tensors
+        out = torch.empty_like(x)
+        for i, terms in enumerate(ctx.terms):
+            out[i : i + 1] = _gradient(grad[i], x[i : i + 1], ctx.reference.face(i), terms)
+        return out, None
+
+
+class _Fixed(NamedTuple):
+    """One image's reference half of SSIM (see ``Reference``)."""
+
+    y: torch.Tensor
+    two_mu_y: torch.Tensor
+    lum_bottom_y: torch.Tensor
+    cs_bottom_y: torch.Tensor
+    tap_list: list[float]
+
+
+def _terms(x: torch.Tensor, reference: _Fixed) -> tuple[torch.Tensor, ...]:
+    """μx, A1, B1, A2, B2 and S per position of one image (1, C, H, W)."""
+    mu_x, blur_xx, blur_xy = _blur_valid(torch.stack([x, x * x, x * reference.y]), reference.tap_list)
+    two_mu_xy = mu_x * reference.two_mu_y
+    lum_top = two_mu_xy + C1
+    mu_x_sq = mu_x * mu_x
+    lum_bottom = mu_x_sq + reference.lum_bottom_y
+    cs_top = blur_xy.mul_(2).sub_(two_mu_xy).add_(C2)
+    cs_bottom = blur_xx.sub_(mu_x_sq).add_(reference.cs_bottom_y)
+    s = (lum_top / lum_bottom).mul_(cs_top / cs_bottom)
+    return mu_x, lum_top, lum_bottom, cs_top, cs_bottom, s
+
+
+def _gradient(grad: torch.Tensor, x: torch.Tensor, reference: _Fixed, terms) -> torch.Tensor:
+    """∂(grad·SSIM)/∂x of one image, from its ``_terms`` (left unchanged: a backward may run twice)."""
+    mu_x, lum_top, lum_bottom, cs_top, cs_bottom, s = terms
+    per_position = grad / (s.shape[1] * s.shape[2] * s.shape[3])
+    scale = torch.mul(lum_bottom, cs_bottom).reciprocal_().mul_(per_position)  # 1/(B1B2), per position
+    g_mu = torch.sub(cs_top, lum_top).mul_(reference.two_mu_y)
+    g_mu.addcmul_(torch.mul(mu_x, s), torch.sub(cs_bottom, lum_bottom), value=-2).mul_(scale)
+    g_xx = torch.mul(s, lum_bottom).mul_(scale).neg_()
+    g_xy = torch.mul(lum_top, scale).mul_(2)
+    back_mu, back_xx, back_xy = _blur_adjoint(torch.stack([g_mu, g_xx, g_xy]), reference.tap_list)
+    return back_xx.mul_(x).mul_(2).add_(back_mu).addcmul_(reference.y, back_xy)
 
 
 class Reference:
@@ -90,6 +119,11 @@ class Reference:
         self.mu_y, self.blur_yy = _blur_valid(torch.stack([y, y * y]), self.tap_list)
         mu_y_sq = self.mu_y * self.mu_y
         self.two_mu_y, self.lum_bottom_y, self.cs_bottom_y = 2 * self.mu_y, mu_y_sq + C1, self.blur_yy - mu_y_sq + C2
+
+    def face(self, i: int) -> "_Fixed":
+        """What SSIM needs of image ``i``'s reference: views of these tensors, nothing recomputed."""
+        one = slice(i, i + 1)
+        return _Fixed(self.y[one], self.two_mu_y[one], self.lum_bottom_y[one], self.cs_bottom_y[one], self.tap_list)
 
     def ssim(self, x: torch.Tensor) -> torch.Tensor:
         """SSIM of each image of ``x`` with the reference's (B,)."""

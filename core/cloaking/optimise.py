@@ -63,7 +63,8 @@ class _ImageAndWritten(torch.autograd.Function):
     def forward(ctx, modifier, twice_w_source, slope, gain, base, source, as_written: bool, box: float | None):
         # ``modifier`` is zero outside the mask; ``slope``: the mask × 2·SCALE (dT/dw = slope·σ(1 − σ));
         # ``base``: as written, original − ⌊source·gain⌋ (where the crop is unchanged the two floors
-        # cancel), strict: the original. In place where it can be: each full-resolution pass costs about as much as its arithmetic.
+        # cancel), strict: the original. In place where it can be: each full-resolution pass costs
+        # about as much as its arithmetic.
         ctx.set_materialize_grads(False)  # no zero gradient for the crops while the budget is unused
         sigma = torch.add(twice_w_source, modifier, alpha=2).sigmoid_()
         crops = torch.mul(sigma, SCALE).add_(OFFSET)  # = from_tanh_space(w_source + modifier)
@@ -95,8 +96,8 @@ class _ImageAndWritten(torch.autograd.Function):
 
 
 def _within(values: torch.Tensor, low: float, high: float) -> torch.Tensor:
-    """1.0 where low ≤ values ≤ high, else 0.0, as floats: a comparison written straight into a float
-    tensor, and a product with one, cost a CPU a third of the boolean tensors' way."""
+    """1.0 where low ≤ values ≤ high, else 0.0, as floats: comparisons written straight into float
+    tensors, and products with them, cost a CPU about a third of what boolean tensors cost."""
     inside = torch.ge(values, low, out=torch.empty_like(values))
     return inside.mul_(torch.le(values, high, out=torch.empty_like(values)))
 
