@@ -13,7 +13,7 @@ from PIL import Image
 from core.cloaking.banded import Band
 from core.cloaking.crops import BudgetMeter, BudgetView, face_region, photo_tensor
 from core.cloaking.estimate import Speed
-from core.cloaking.dssim import Reference, _blur_valid
+from core.cloaking.dssim import Reference, _blur_valid, _gradient, _terms
 from core.cloaking.optimise import TANH_K, FaceBatch, OptimisedFaces, from_tanh_space, to_tanh_space
 from core.cloaking.plan import PhotoPlan, batches
 from core.faces import detect_faces
@@ -73,6 +73,21 @@ def test_written_out_ssim_gradient_is_autograds(fixture_imm):
     (autograd_ssim(reference, theirs) * weights).sum().backward()
     assert torch.allclose(reference.ssim(x), autograd_ssim(reference, x), rtol=1e-12, atol=0)
     assert torch.allclose(ours.grad, theirs.grad, rtol=1e-9, atol=1e-12 * float(theirs.grad.abs().max()))
+
+
+def test_ssim_one_image_at_a_time_is_the_batchs_bit_for_bit(fixture_imm):
+    """On a CPU SSIM takes the images one by one (a GPU takes the batch at once): the same values and
+    gradients, bit for bit."""
+    reference = face_batch(fixture_imm, "0.3").reference
+    torch.manual_seed(3)
+    x = (reference.y + torch.randn_like(reference.y) * 6).clamp(0, 255).requires_grad_(True)
+    weights = torch.tensor([1.0, -2.0, 0.5])
+    values = reference.ssim(x)
+    (grad,) = torch.autograd.grad((values * weights).sum(), x)
+    whole = slice(0, x.shape[0])
+    terms = _terms(x.detach(), reference.part(whole))
+    assert torch.equal(values.detach(), terms[-1].mean(dim=(2, 3)).mean(dim=1))
+    assert torch.equal(grad, _gradient(weights.view(-1, 1, 1, 1), x.detach(), reference.part(whole), terms))
 
 
 def test_pasted_crops_pass_exactly_their_slice_of_the_gradient_back(fixture_imm):
