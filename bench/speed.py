@@ -85,10 +85,13 @@ def speed(photos, pool, person_of, args, out: Path, cache: Path, device) -> dict
         started, wall_started = clock(device), time.perf_counter()
         reports = cloak_photos(chosen, out / f"speed-{version}-{mode}", settings, Job(first_step), pool=pool, person_of=person_of)
         spent, wall = clock(device) - started, time.perf_counter() - wall_started
-        startup = (first_step.at if first_step.at is not None else started + spent) - started
+        if first_step.at is None:
+            raise SystemExit(f"{label}: the engine ran no optimisation step (were all the photos in its cache?); nothing to time.")
+        startup = first_step.at - started
         per_face_step = max(spent - startup, 1e-9) / (faces * steps)
         floors.append(extractor_floor(photos, names, device, args.batch_size))
-        sizes = [sum(len(f.faces) for f in group) for group in batches([_Faces(n) for n in faces_per_photo if n], args.batch_size)]  # as the engine: photos with faces
+        with_faces = [_Faces(n) for n in faces_per_photo if n]  # as the engine batches them: photos with faces
+        sizes = [sum(len(f.faces) for f in group) for group in batches(with_faces, args.batch_size)]
         for size in set(sizes) - {args.batch_size}:
             at_batch.setdefault(size, []).append(extractor_floor(photos, names, device, size))
         timed.append((label, goal, chosen, faces, detection, startup, wall, per_face_step, sizes, [r.problem for r in reports if r.problem]))
@@ -102,7 +105,8 @@ def speed(photos, pool, person_of, args, out: Path, cache: Path, device) -> dict
         # the network alone on batches of the sizes this case had (3 photos: one batch of 3 faces)
         own_floor = sum(n * at_batch[n] for n in sizes) / sum(sizes)
         print(f"  {label:10s}: {wall / len(chosen):6.2f} s per photo (wall) over {len(chosen)} photos ({faces} faces; start-up "
-              f"{startup / len(chosen):.2f} s per photo, detection {detection / len(chosen):.2f} of it); {per_face_step * 1000:6.2f} ms per face-step; "
+              f"{startup / len(chosen):.2f} s per photo, detection measured apart {detection / len(chosen):.2f}); "
+              f"{per_face_step * 1000:6.2f} ms per face-step; "
               f"ratio {ratio:4.2f} (goal ≤ {goal})" + (f"; problems: {problems}" if problems else ""))
         print(f"  {'':10s}  batches of {' + '.join(map(str, sizes))} faces: the network alone costs {own_floor * 1000:.2f} ms per face-step "
               f"there, ratio {per_face_step / own_floor:4.2f} against that")

@@ -13,7 +13,7 @@ from PIL import Image
 from core.cloaking.banded import Band
 from core.cloaking.crops import BudgetMeter, BudgetView, face_region, photo_tensor
 from core.cloaking.estimate import Speed
-from core.cloaking.dssim import Reference, _blur_valid, _gradient, _terms
+from core.cloaking.dssim import Reference, _blur_valid, _gradient, _pieces, _terms
 from core.cloaking.optimise import TANH_K, FaceBatch, OptimisedFaces, from_tanh_space, to_tanh_space
 from core.cloaking.plan import PhotoPlan, batches
 from core.faces import detect_faces
@@ -84,6 +84,7 @@ def test_ssim_one_image_at_a_time_is_the_batchs_bit_for_bit(fixture_imm):
     weights = torch.tensor([1.0, -2.0, 0.5])
     values = reference.ssim(x)
     (grad,) = torch.autograd.grad((values * weights).sum(), x)
+    assert len(_pieces(x)) == x.shape[0]  # one image at a time here, on the CPU
     whole = slice(0, x.shape[0])
     terms = _terms(x.detach(), reference.part(whole))
     assert torch.equal(values.detach(), terms[-1].mean(dim=(2, 3)).mean(dim=1))
@@ -141,11 +142,13 @@ def test_banded_and_dense_views_agree_for_a_face_padded_in_its_batch(fixture_imm
 @pytest.mark.parametrize("version", ["0.3", "1.0"])
 def test_band_is_the_dense_resize_and_its_adjoint_for_every_shape(version):
     """Crops from tiny (an upscale) to large, square, tall and wide, on both versions' squares: the banded
-    product equals the dense one forwards and backwards, on both of its ways of adding the windows' gradients."""
+    product equals the dense one forwards and backwards, on both of its ways of adding the windows' gradients.
+    Sides 32, 96 and 160 (0.3.1) and 50 (1.0) upscale with taps on the kernel's zeros, where a row's first
+    weight can come after the next row's."""
     torch.manual_seed(4)
     ways = set()
-    for side in (30, 100, 112, 224, 300, 449):
-        for h, w in ((side, side), (side, max(2, side // 2)), (max(2, side // 2), side)):
+    for side in (30, 32, 50, 96, 100, 112, 160, 224, 300, 449):
+        for h, w in ((side, side), (side, max(2, side // 2)), (max(2, side // 2), side), (side, side - 10)):
             view = BudgetView(torch.rand(3, h, w) * 200 + 20, version)
             for dense in (view.rows, view.cols):
                 band = Band(dense)
@@ -231,8 +234,9 @@ def test_kept_crops_are_each_faces_best_when_all_or_some_improve(fixture_imm):
     next, keeps for each face the crops of its own best step."""
     batch = face_batch(fixture_imm, "0.3")
     best = OptimisedFaces.start(batch, [])
-    first, second = batch.source + 1, batch.source + 2
+    first, second = (batch.source + 1).requires_grad_(True), batch.source + 2  # (a step's crops carry a graph)
     best.keep(torch.tensor([True, True, True]), first, torch.tensor([0.1, 0.1, 0.1]), torch.tensor([1.0, 1.0, 1.0]))
+    assert best.crops.data_ptr() == first.data_ptr() and not best.crops.requires_grad  # taken whole, not copied
     best.keep(torch.tensor([False, True, False]), second, torch.tensor([0.2, 0.2, 0.2]), torch.tensor([2.0, 2.0, 2.0]))
     assert torch.equal(best.crops[0], batch.source[0] + 1) and torch.equal(best.crops[2], batch.source[2] + 1)
     assert torch.equal(best.crops[1], batch.source[1] + 2)

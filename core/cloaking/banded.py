@@ -27,10 +27,13 @@ class Band:
         self.size, self.n = size, n
         nonzero = (dense != 0).cpu()
         any_row = nonzero.any(dim=1)
-        lows = torch.where(any_row, nonzero.int().argmax(dim=1), 0)
+        lows = torch.where(any_row, nonzero.int().argmax(dim=1), n)
         highs = torch.where(any_row, n - nonzero.flip(1).int().argmax(dim=1), 0)
-        # a row of zeros (v0.3.1's black fill beyond the crop) needs no input: give it its neighbour's start
-        lows = torch.cummax(lows, dim=0).values
+        # A row's window may start early, never late: the least start of it and of every later row, which
+        # never decreases (so each block's first row starts it). An upscale's row can start after the next
+        # one's, where a tap falls on a zero of the kernel; a row of zeros (the fill beyond the crop) needs
+        # no input and takes its successors' start.
+        lows = torch.cummin(lows.flip(0), dim=0).values.flip(0).clamp(max=n - 1)
         highs = torch.maximum(highs, lows)
         self.blocks = math.ceil(size / block)
         firsts = lows[::block].tolist()

@@ -57,16 +57,18 @@ class _SSIM(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, reference: "Reference") -> torch.Tensor:
-        ctx.save_for_backward(x)
         ctx.reference, ctx.pieces = reference, _pieces(x)
-        ctx.terms = [_terms(x[piece], reference.part(piece)) for piece in ctx.pieces]
-        return torch.cat([s.mean(dim=(2, 3)).mean(dim=1) for *_, s in ctx.terms])
+        terms = [_terms(x[piece], reference.part(piece)) for piece in ctx.pieces]
+        ctx.save_for_backward(x, *(t for piece_terms in terms for t in piece_terms))  # freed after the backward
+        return torch.cat([s.mean(dim=(2, 3)).mean(dim=1) for *_, s in terms])
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
-        (x,) = ctx.saved_tensors
+        x, *saved = ctx.saved_tensors
+        count = len(saved) // len(ctx.pieces)
         out = torch.empty_like(x)
-        for piece, terms in zip(ctx.pieces, ctx.terms):
+        for k, piece in enumerate(ctx.pieces):
+            terms = saved[k * count : (k + 1) * count]
             out[piece] = _gradient(grad[piece].view(-1, 1, 1, 1), x[piece], ctx.reference.part(piece), terms)
         return out, None
 

@@ -76,7 +76,8 @@ class _ImageAndWritten(torch.autograd.Function):
         if as_written:
             unclipped = torch.mul(crops, gain).floor_().add_(base)
         else:
-            unclipped = torch.sub(crops, source).mul_(gain).round_().add_(base)  # zero outside the mask: crops = source there
+            # (outside the mask crops = source, so no change there; that padding is never pasted, and slope masks its gradient)
+            unclipped = torch.sub(crops, source).mul_(gain).round_().add_(base)
         ctx.save_for_backward(sigma, slope, gain, unclipped, in_box)
         return crops, unclipped.clamp(0, 255)
 
@@ -161,7 +162,9 @@ class OptimisedFaces:
 
     @torch.no_grad()
     def keep(self, better: torch.Tensor, crops: torch.Tensor, dssim: torch.Tensor, merit: torch.Tensor) -> None:
-        if bool(better.all()):  # 0.3.1's usual step: the step's own tensor, which nothing changes later
+        # 0.3.1's usual step: the step's own tensor, no copy. Its caller never writes to it; a later
+        # partial keep writes into it, once that step's graph is gone.
+        if bool(better.all()):
             self.crops = crops.detach()
         else:
             for i in torch.nonzero(better).flatten().tolist():  # one pass over each better face's crop
