@@ -2,7 +2,7 @@
 
 The engine's time per face-step leaves out its start-up: everything before its first optimisation
 step begins (reading the photos, finding the faces, choosing the targets, setting up the first
-batch), printed beside it per photo, with the detection it contains.
+batch), printed beside it per photo, and the detection it contains, measured apart.
 
 On the CPU both are timed in process CPU seconds divided by the thread count (on a machine others
 share, wall time swings ±30% between the floor and the engine, CPU time much less); wall seconds

@@ -142,10 +142,12 @@ class BudgetView:
         peak = float(original_crop.max())
         self.stretch = 255.0 / peak if peak > 0 else 1.0
 
-    def square(self, crop: torch.Tensor) -> torch.Tensor:
-        """(3, S, S) view of a crop in photo grey levels."""
+    def square(self, crop: torch.Tensor, banded: FaceView | None = None) -> torch.Tensor:
+        """(3, S, S) view of a crop in photo grey levels; the resize as dense products, or band by band
+        with ``banded`` (this view's ``FaceView``)."""
         fill = self.fill.to(crop).view(3, 1, 1)
-        return self.stretch * (self.rows.to(crop) @ (crop - fill) @ self.cols.T.to(crop) + fill)
+        resized = banded.forward(crop - fill) if banded is not None else self.rows.to(crop) @ (crop - fill) @ self.cols.T.to(crop)
+        return self.stretch * (resized + fill)
 
     def merge_stretch(self, original_crop_uint8: np.ndarray) -> float:
         """k′: the factor ``array_to_img`` stretches the original's 224/112 view by again when the
@@ -178,16 +180,10 @@ class BudgetMeter:
         for l, t, r, b in self.crops:
             view = BudgetView(original[:, t:b, l:r], version)
             banded = FaceView(view.rows, view.cols)
-            self.faces.append((view, banded, Reference(self._square(view, banded, original[:, t:b, l:r]))))
-
-    @staticmethod
-    def _square(view: BudgetView, banded: FaceView, crop: torch.Tensor) -> torch.Tensor:
-        """``view.square(crop)`` (1, 3, S, S), the resize done band by band."""
-        fill = view.fill.to(crop).view(3, 1, 1)
-        return (view.stretch * (banded.forward(crop - fill) + fill))[None]
+            self.faces.append((view, banded, Reference(view.square(original[:, t:b, l:r], banded)[None])))
 
     def dssim(self, photo: torch.Tensor) -> list[float]:
-        return [float(reference.dssim(self._square(view, banded, photo[:, t:b, l:r]))[0])
+        return [float(reference.dssim(view.square(photo[:, t:b, l:r], banded)[None])[0])
                 for (view, banded, reference), (l, t, r, b) in zip(self.faces, self.crops)]
 
 
