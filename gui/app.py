@@ -39,7 +39,41 @@ def create_window(settings: QSettings | None = None, data_dir: Path | None = Non
 
 
 def run() -> int:
+    """The window until it is closed; SIGTERM and Ctrl+C close it as its close button does (running tasks
+    cancelled, finished work kept), and no worker process outlives it."""
+    import signal
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier, QTimer
+
     app = application()
-    window = create_window()
-    window.open_start_dataset()
-    return app.exec()
+    window = None
+
+    def close() -> None:
+        if window is not None:
+            window.close()
+        app.quit()  # also when a dialog holds the window open
+
+    # Qt's event loop runs no Python while it waits: a signal wakes it through this socket, and the
+    # handler below then runs as the notifier's slot does. Installed first: start-up takes seconds.
+    wake, wake_signal = socket.socketpair()
+    for end in (wake, wake_signal):
+        end.setblocking(False)
+    signal.set_wakeup_fd(wake_signal.fileno())
+    notifier = QSocketNotifier(wake.fileno(), QSocketNotifier.Type.Read)
+    notifier.activated.connect(lambda: wake.recv(512))
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: QTimer.singleShot(0, close))
+    try:
+        window = create_window()
+        window.open_start_dataset()
+        return app.exec()
+    finally:
+        from .worker import Task
+
+        Task.stop_all()  # tasks that the closing window's own signals started, before the app goes away
+        signal.set_wakeup_fd(-1)
+        notifier.setEnabled(False)
+        dlib = sys.modules.get("core.recognizers.dlib")
+        if dlib is not None:  # its workers, ended now rather than after the photos still queued
+            dlib.shutdown_ahead_pool()

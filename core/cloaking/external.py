@@ -4,14 +4,18 @@ Its command line is ``fawkes -d DIR --mode MODE``; it writes ``<stem>_<mode>_clo
 each input, in one flat folder. We run it on a temporary copy of the photos (never on the user's folder),
 each under a name no other copy has (two people may both have ``1.jpg``), stream its output to the job's
 log, and put each cloak back under the photo's own sub-folder, so nothing is overwritten and every cloak
-pairs with its own photo.
+pairs with its own photo. The program never outlives us: a cancel stops it and whatever it started, and
+on Linux the kernel ends it when we are killed without a chance to.
 """
 from __future__ import annotations
 
+import os
 import queue
 import shlex
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -22,6 +26,8 @@ from ..pairing import original_stem
 
 ORIGINAL_MODES = ("min", "low", "mid", "high", "ultra")
 POLL_SECONDS = 0.2
+STOP_SECONDS = 5  # a stopped program that has not ended this long after SIGTERM is killed
+PR_SET_PDEATHSIG = 1  # Linux prctl: the signal a process gets when its parent dies
 INSTALL_HINT = "The original Fawkes needs Python 3.8 or older (pip install fawkes in such an environment); then give its command or full path."
 
 
@@ -79,10 +85,50 @@ def run_original(command: str | list[str], photos: list[Path], mode: str, out_di
         return results
 
 
+def _start_options() -> dict:
+    """Its own process group (stopping it stops what it started; Ctrl+C in a terminal is ours to handle),
+    and on Linux SIGKILL when we die. The kernel sends that when the *thread* that started it ends: here
+    that thread waits for the program to end, so it ends only with the program or with us."""
+    if os.name != "posix":
+        return {}
+    if not sys.platform.startswith("linux"):
+        return {"start_new_session": True}
+    import ctypes
+
+    prctl, parent = ctypes.CDLL(None, use_errno=True).prctl, os.getpid()  # looked up here: the child only calls it
+
+    def die_with_parent() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # we died before it was armed
+            os._exit(1)
+
+    return {"start_new_session": True, "preexec_fn": die_with_parent}
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """End the program and its process group: asked first, killed ``STOP_SECONDS`` later."""
+    for polite in (True, False):
+        try:
+            if os.name == "posix":
+                os.killpg(process.pid, signal.SIGTERM if polite else signal.SIGKILL)
+            elif polite:
+                process.terminate()
+            else:
+                process.kill()
+        except OSError:
+            pass  # already gone
+        try:
+            process.wait(timeout=STOP_SECONDS if polite else None)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+
+
 def _run_streaming(words: list[str], job: Job) -> None:
     """Run the program, passing each line it prints to ``job.note``; a cancel request stops it."""
     try:
-        process = subprocess.Popen(words, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
+        process = subprocess.Popen(words, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
+                                   **_start_options())
     except OSError as exc:
         raise RuntimeError(f"The original Fawkes program '{words[0]}' could not be started: {exc.strerror or exc}.") from None
     lines: queue.Queue[str | None] = queue.Queue()
@@ -108,11 +154,10 @@ def _run_streaming(words: list[str], job: Job) -> None:
                 last = line
                 job.note(f"fawkes: {line}")
             job.check()
-    except BaseException:
-        process.terminate()
-        process.wait()
+        code = process.wait()
+    except BaseException:  # cancelled, Ctrl+C, a failure of ours: the program must not go on alone
+        _stop(process)
         raise
-    code = process.wait()
     reader.join()
     if code != 0:
         raise RuntimeError(f"The original Fawkes program stopped with exit code {code}" + (f": {last}" if last else "."))
