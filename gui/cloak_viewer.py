@@ -1,14 +1,15 @@
 """Original | cloaked | (as enrolled, under a condition's modifiers) | difference amplified, side by side,
-zoomed and panned together."""
+zoomed and panned together; the arrow keys step through the host's photos, and "Enlarge" asks the host to give
+the viewer all the room (the zoom, the pan and the amplification stay as they are)."""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QGridLayout, QHBoxLayout, QLabel,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
 from .worker import Task, run_task
 
@@ -28,7 +29,12 @@ class SyncedView(QGraphicsView):
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-        self.setToolTip("Scroll to zoom, drag to pan: the three pictures follow each other.")
+        self.setToolTip("Scroll to zoom, drag to pan: the pictures follow each other. "
+                        "Left and right arrow keys: the previous or next photo.")
+
+    def keyPressEvent(self, event) -> None:
+        if not self.viewer.step_key(event):  # a view would scroll on the arrow keys
+            super().keyPressEvent(event)
 
     def wheelEvent(self, event) -> None:
         self.viewer.zoom(ZOOM_STEP if event.angleDelta().y() > 0 else 1 / ZOOM_STEP)
@@ -44,8 +50,16 @@ class SyncedView(QGraphicsView):
 
 
 class CloakViewer(QWidget):
+    """The host lists the photos: it says where the shown one is (``set_position``) and shows the photo that
+    ``stepped`` asks for; it gives the viewer the room when ``enlarge_toggled`` says so."""
+
+    stepped = Signal(int)  # the index of the photo to show next
+    enlarge_toggled = Signal(bool)
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self.index, self.count = -1, 0
+        self._ticket = 0  # the latest photo asked for: an earlier one that loads late is not shown over it
         self._scale = 1.0
         self.fitting = True  # keep the whole photo in view as the window is resized, until the user zooms
         self.views = [SyncedView(self) for _ in range(3)]
@@ -56,10 +70,14 @@ class CloakViewer(QWidget):
         for i, (title, view) in enumerate(zip(self.titles[:2] + [self.enrolled_title, self.titles[2]],
                                               self.views[:2] + [self.enrolled_view, self.views[2]])):
             title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            # a long title widens no pane: it takes two lines instead
+            title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            title.setWordWrap(True)
             grid.addWidget(title, 0, i)
             grid.addWidget(view, 1, i)
-        self.enrolled_view.hide()
-        self.enrolled_title.hide()
+            grid.setColumnStretch(i, 1)
+        self.grid = grid
+        self._show_enrolled(False)
         for view in self._synced():  # pan together: each scroll bar drives the others
             for bar_of in (QGraphicsView.horizontalScrollBar, QGraphicsView.verticalScrollBar):
                 bar_of(view).valueChanged.connect(lambda value, bar_of=bar_of: self._pan(bar_of, value))
@@ -78,40 +96,103 @@ class CloakViewer(QWidget):
         actual.clicked.connect(lambda: self.set_scale(1.0, fitting=False))
         self.metrics = QLabel("Choose a cloaked photo in the list to compare it with its original.")
         self.metrics.setWordWrap(True)
+        self.previous_button, self.next_button = QPushButton("‹"), QPushButton("›")
+        self.previous_button.setToolTip("The previous photo (left arrow key).")
+        self.next_button.setToolTip("The next photo (right arrow key).")
+        self.previous_button.clicked.connect(lambda: self.step(-1))
+        self.next_button.clicked.connect(lambda: self.step(1))
+        self.position = QLabel()
+        self.enlarge_button = QPushButton("Enlarge")
+        self.enlarge_button.setCheckable(True)
+        self.enlarge_button.setToolTip("Give the pictures all the room; press again to bring the rest back.")
+        self.enlarge_button.toggled.connect(self._enlarge)
+        for button, width in ((self.previous_button, 32), (self.next_button, 32), (fit, 56), (actual, 64)):
+            button.setMaximumWidth(width)  # narrow: beside the tab's settings the viewer has little room
         controls = QHBoxLayout()
-        controls.addWidget(self.metrics, 1)
+        controls.addWidget(self.previous_button)
+        controls.addWidget(self.position)
+        controls.addWidget(self.next_button)
+        controls.addStretch(1)
         controls.addWidget(QLabel("Difference"))
         controls.addWidget(self.gain)
         controls.addWidget(fit)
         controls.addWidget(actual)
+        controls.addWidget(self.enlarge_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(grid, 1)
+        layout.addWidget(self.metrics)
         layout.addLayout(controls)
         self._pair: tuple | None = None  # (original, cloaked) RGB arrays
+        self.shown: tuple = ()
+        self.set_position(-1, 0)
 
     def _synced(self) -> list[SyncedView]:
         return [*self.views, self.enrolled_view]
 
+    # ---- stepping and enlarging -------------------------------------------------------------------
+    def set_position(self, index: int, count: int) -> None:
+        """Where the shown photo is in the host's list (``index`` of ``count``)."""
+        self.index, self.count = index, count
+        self.position.setText(f"{index + 1} of {count}" if 0 <= index < count else "")
+        self.previous_button.setEnabled(index > 0)
+        self.next_button.setEnabled(0 <= index < count - 1)
+
+    def step(self, delta: int) -> bool:
+        wanted = self.index + delta
+        if not 0 <= wanted < self.count or self.index < 0:
+            return False
+        self.stepped.emit(wanted)
+        return True
+
+    def step_key(self, event) -> bool:
+        """Left and right arrows step through the photos; True when the key was one of them."""
+        delta = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1}.get(event.key())
+        held = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+        if delta is None or event.modifiers() & held:
+            return False
+        self.step(delta)
+        return True
+
+    def keyPressEvent(self, event) -> None:
+        if not self.step_key(event):
+            super().keyPressEvent(event)
+
+    def _enlarge(self, on: bool) -> None:
+        self.enlarge_button.setText("Back to the list" if on else "Enlarge")
+        self.enlarge_toggled.emit(on)
+
+    @property
+    def enlarged(self) -> bool:
+        return self.enlarge_button.isChecked()
+
+    # ---- showing -----------------------------------------------------------------------------
     def show_pair(self, original: Path, cloaked: Path, metrics_text: str,
-                  as_enrolled: Callable[[], tuple | None] | None = None) -> Task:
+                  as_enrolled: Callable[[], tuple | None] | None = None, cloak_title: str = "Cloaked") -> Task:
         """Load both photos off the GUI thread, then show them and their difference; ``as_enrolled`` (run
         there too) gives the photo as the selected condition enrols it and its words, or None."""
         self.metrics.setText(metrics_text)
+        self._ticket += 1
+        ticket = self._ticket
 
         def load(job):
             from core.images import load_rgb
             return load_rgb(original), load_rgb(cloaked), as_enrolled() if as_enrolled else None
 
-        return run_task(self, load, f"showing {Path(cloaked).name}", success=self._show_loaded)
+        files = (Path(original), Path(cloaked))
+        return run_task(self, load, f"showing {files[1].name}",
+                        success=lambda loaded: self._show_loaded(loaded, ticket, cloak_title, files))
 
-    def _show_loaded(self, loaded: tuple) -> None:
+    def _show_loaded(self, loaded: tuple, ticket: int = 0, cloak_title: str = "Cloaked", files: tuple = ()) -> None:
+        if ticket != self._ticket:
+            return  # the user has stepped on since
+        self.shown = files  # (original, cloak): the files on the first two panes
+        self.titles[1].setText(cloak_title)
         *pair, enrolled = loaded
         self._pair = tuple(pair)
         self.views[0].show_pixmap(to_pixmap(pair[0]))
         self.views[1].show_pixmap(to_pixmap(pair[1]))
-        self.enrolled_view.setVisible(enrolled is not None)
-        self.enrolled_title.setVisible(enrolled is not None)
+        self._show_enrolled(enrolled is not None)
         if enrolled is not None:
             rgb, words = enrolled
             self.enrolled_view.show_pixmap(to_pixmap(rgb))
@@ -120,6 +201,11 @@ class CloakViewer(QWidget):
         self._redraw_difference()
         if self.fitting:
             self.fit()
+
+    def _show_enrolled(self, on: bool) -> None:
+        self.enrolled_view.setVisible(on)
+        self.enrolled_title.setVisible(on)
+        self.grid.setColumnStretch(2, 1 if on else 0)  # hidden, it leaves no gap
 
     def _redraw_difference(self) -> None:
         self.titles[2].setText(f"Difference ×{self.gain.value()}")

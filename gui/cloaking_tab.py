@@ -2,14 +2,14 @@
 
 The parts live in their own files: the settings panel (gui/cloak_settings.py), the conditions list
 (gui/conditions_list.py) and the results table with its viewer (gui/cloak_results_table.py); this tab joins them
-and runs the two jobs that fill the table (cloak now, look at imported cloaks)."""
+and runs the jobs that fill the table (cloak now; look at a condition's cloaks, found where they were made)."""
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QMessageBox, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from .cloak_results_table import CloakResultsTable
 from .cloak_settings import CloakSettingsPanel, modes_of
@@ -41,8 +41,8 @@ class CloakingTab(QWidget):
 
         how.cloak_button.clicked.connect(self.run_cloaking)
         how.add_button.clicked.connect(lambda: self.add_condition(self.fawkes_condition()))
-        listed.look_button.clicked.connect(self.look_at_imported)
-        self.conditions_list.itemDoubleClicked.connect(lambda _: self.look_at_imported())
+        listed.look_button.clicked.connect(self.look_at_condition)
+        self.conditions_list.itemDoubleClicked.connect(lambda _: self.look_at_condition())
         listed.external_button.clicked.connect(lambda: self.add_condition(f"external:{self.mode.currentText()}"))
 
         left = QWidget()
@@ -57,6 +57,8 @@ class CloakingTab(QWidget):
         scrolled.setFrameShape(QFrame.Shape.NoFrame)
         scrolled.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scrolled.setMinimumWidth(left.minimumSizeHint().width() + scrolled.verticalScrollBar().sizeHint().width())
+        self.left_column = scrolled
+        self.viewer.enlarge_toggled.connect(lambda on: scrolled.setVisible(not on))  # the pictures take the tab
         splitter = QSplitter()
         splitter.addWidget(scrolled)
         splitter.addWidget(self.results)
@@ -181,20 +183,95 @@ class CloakingTab(QWidget):
         return run_task(self, cloak, f"cloaking {len(photos)} training photos ({settings['version']} {settings['mode']})",
                         success=lambda reports: self._show_reports(reports, summary(reports)), panel=self.progress)
 
-    def look_at_imported(self) -> Task | None:
-        """Measure the selected imported folder's cloaks against their originals and list them for the viewer."""
+    def look_at_condition(self) -> Task | None:
+        """Show the selected condition's training photos beside their cloaks: imported and the original program's
+        cloaks measured, ours found in the cache or a study folder (never made without asking), the clean
+        photos as they are; a what-if's photo as enrolled is shown beside them (``_as_enrolled``)."""
         item = self.conditions_list.currentItem()
         spec = item.data(Qt.ItemDataRole.UserRole) if item else ""
-        if not spec.startswith("import:"):
-            self.window.statusBar().showMessage("Select an imported folder of cloaks in the list to look at its photos.")
+        if not spec:
+            self.window.statusBar().showMessage("Select a condition in the list to look at its photos.")
             return None
-        ready = self._start_job("looking at imported cloaks", "its training photos are the originals.")
+        ready = self._start_job("looking at the cloaks", "its training photos are the originals.")
         if ready is None:
             return None
         dataset, split = ready
         from core.modifiers import split_modifiers
 
-        folder = Path(split_modifiers(spec)[0].split(":", 1)[1])  # the cloaks as imported, before any what-if
+        base = split_modifiers(spec)[0]  # the cloaks as made, before any what-if
+        if base.startswith("fawkes:"):
+            return self._look_at_own(base, dataset, split)
+        if base == "none":
+            from core.condition_photos import clean_report
+
+            reports = [clean_report(dataset.root / f) for files in split.train.values() for f in files]
+            self._show_reports(reports, f"{len(reports)} clean training photos: no cloak, each is enrolled as it is.")
+            return None
+        if base.startswith("external:"):
+            from core.condition_photos import external_folder
+
+            try:
+                folder = external_folder(self.window.results_tab.study_dir, base)
+            except FileNotFoundError as exc:
+                self.progress.label.setText(str(exc))
+                return None
+            return self._measure(folder, dataset, split, "cloaks made by the original program")
+        folder = Path(base.split(":", 1)[1])
+        return self._measure(folder, dataset, split, f"imported cloaks from {folder.name}")
+
+    def _look_at_own(self, spec: str, dataset, split) -> Task:
+        """Our cloaks from the cache or the last study's folder; when there are none, ask before making them."""
+        options = self.cloak_options()  # as the study would be given them, seed included
+        study = self.window.results_tab.study_dir
+
+        def find(job):
+            from core.condition_photos import own_cloaks
+            return own_cloaks(dataset, split, spec, options, [study] if study is not None else [])
+
+        def found(reports: list) -> None:
+            missing = sum(1 for r in reports if not r.output)
+            self._show_reports(reports, f"{len(reports) - missing} of {len(reports)} cloaks of {describe_condition(spec)}, "
+                                        "as made earlier (none was made now)."
+                               + (f" {missing} not made yet: Cloak the training photos makes them." if missing else ""))
+
+        def not_found(exc: BaseException) -> None:
+            from core.condition_photos import CloaksMissing
+
+            if isinstance(exc, CloaksMissing):
+                self.progress.label.setText(f"The cloaks of {describe_condition(spec)} have not been made yet.")
+                self.make_cloaks_dialog = self._offer_to_cloak(spec, exc)
+            else:
+                show_error(self, "looking for the cloaks", exc)
+
+        return run_task(self, find, f"looking for the cloaks of {spec}", panel=self.progress, success=found,
+                        failure=not_found)
+
+    def _offer_to_cloak(self, spec: str, missing) -> QMessageBox:
+        """Cloaking takes minutes: ask, and make them with the condition's version and mode only when told to."""
+        _, version, mode = spec.split(":", 2)
+        box = QMessageBox(QMessageBox.Icon.Question, "Fawkes Tracker", f"The cloaks of {describe_condition(spec)} have not "
+                          "been made yet.", QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("makeCloaksDialog")
+        box.setInformativeText(f"None of the {missing.total} training photos has one. Make them now? This cloaks the "
+                               f"training photos with Fawkes {version} {mode} (as Cloak the training photos does); it "
+                               "can take several minutes without a graphics card. Later, the study reuses them.")
+        make = box.addButton("Make them now", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
+
+        def chosen(button) -> None:
+            if button is make:
+                from core.cloaking.modes import normalise_version
+
+                self.version.setCurrentIndex(max(self.version.findData(normalise_version(version)), 0))
+                self.mode.setCurrentText(mode)
+                self.run_cloaking()
+
+        box.buttonClicked.connect(chosen)
+        box.open()
+        return box
+
+    def _measure(self, folder: Path, dataset, split, what: str) -> Task:
+        """Measure the cloaks in ``folder`` against their originals and list them for the viewer."""
 
         def measure(job):
             from core.cloaking.compare import compare_imported
@@ -208,12 +285,11 @@ class CloakingTab(QWidget):
             if not reports:
                 return f"No photo in {folder} is a cloak of a training photo of this split (names must match).{left}"
             unusable = sum(1 for r in reports if not r.output)
-            return (f"{len(reports)} imported cloaks from {folder.name}" + (f"; {unusable} could not be compared." if unusable else ".")
-                    + left)
+            return f"{len(reports)} {what}" + (f"; {unusable} could not be compared." if unusable else ".") + left
 
         def unpaired_note(text: str) -> None:
             unpaired.append(text)
-            log.info("Imported cloaks in %s: %s", folder, text)
+            log.info("Cloaks in %s: %s", folder, text)
 
         return run_task(self, measure, f"measuring the cloaks in {folder.name}", panel=self.progress, note=unpaired_note,
                         success=lambda reports: self._show_reports(reports, summary(reports)))

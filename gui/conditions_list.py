@@ -29,8 +29,8 @@ class ConditionsPanel(QGroupBox):
         remove_button = QPushButton("Remove")
         remove_button.clicked.connect(self._remove_condition)
         self.look_button = look_button = QPushButton("Look at these cloaks")
-        look_button.setToolTip("Measure the selected imported cloaks and show them next to their originals "
-                               "(or double-click the folder in the list).")
+        look_button.setToolTip("Show the selected condition's training photos next to their cloaks (or double-click "
+                               "it in the list). Cloaks not made yet are made only if you say so.")
         self.external_command = QLineEdit(str(self.settings.value("cloak/external_command", "")))
         self.external_command.setPlaceholderText("the original Fawkes program, e.g. /opt/fawkes/bin/fawkes")
         self.external_command.setToolTip("Where you have the original Fawkes (it needs Python 3.8 or older), "
