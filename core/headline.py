@@ -1,7 +1,12 @@
-"""The study's answer in one plain sentence per condition × recognizer, in the order the conditions were
-given: "Fawkes 0.3.1 high (original program) · dlib, black-box: 3 of 5 people protected (23–88%), at 1
-stranger in 100". The figures are the operating point's (``core.metrics``: its FMR-calibrated threshold and
-its Wilson interval); the Results tab, the command line and the PDF report all show these same sentences.
+"""The study's answer in one plain sentence per condition × recognizer: "Fawkes 0.3.1 high (original
+program) · dlib, black-box: 3 of 5 people protected (23–88%), at 1 stranger in 100". The figures are the
+operating point's (``core.metrics``: its FMR-calibrated threshold and its Wilson interval); the Results tab, the
+command line and the PDF report all show these same sentences, in the same order.
+
+The order does not flatter the cloak: black-box lines first (judged by a network the cloak was not made
+against: the honest test), then the clean photos, and white-box lines last (judged by the very network the cloak
+was optimised against, which it nearly always fools), greyed and saying so in words. Within each group the
+study's own order (conditions, then recognizers) is kept.
 """
 from __future__ import annotations
 
@@ -11,6 +16,11 @@ from .condition_names import plain_condition
 
 # protection 0 → red, ½ → amber, 1 → green (light, so that black text stays readable)
 COLOUR_STOPS = ((0.0, (0xF4, 0xC7, 0xC3)), (0.5, (0xFC, 0xE8, 0xB2)), (1.0, (0xC8, 0xE6, 0xC9)))
+# a white-box line is grey, never green: its protection is not evidence that the cloak works
+MUTED_COLOUR, MUTED_TEXT, TEXT = "#e4e4e4", "#555555", "#111111"
+WHITE_BOX_WORDS = "judged by the network the cloak was made against — this flatters it"
+# black-box first (the honest answer), clean next (the baseline), white-box last; anything else with clean
+JUDGED_ORDER = {"black-box": 0, "clean": 1, "white-box": 2}
 
 
 @dataclass(frozen=True)
@@ -25,8 +35,18 @@ class Headline:
     text: str
 
     @property
+    def flatters(self) -> bool:
+        """A white-box line: the cloak judged by a network it was made against, so it looks better than it is."""
+        return self.judged == "white-box"
+
+    @property
     def colour(self) -> str:
-        return protection_colour(self.protection_rate)
+        """The line's background: the protection's colour, or grey for a white-box line."""
+        return MUTED_COLOUR if self.flatters else protection_colour(self.protection_rate)
+
+    @property
+    def text_colour(self) -> str:
+        return MUTED_TEXT if self.flatters else TEXT
 
 
 def protection_colour(rate: float) -> str:
@@ -57,8 +77,9 @@ def where_words(point: dict) -> str:
 
 
 def headlines(summary: dict, conditions: list[str] | None = None, recognizers: list[str] | None = None) -> list[Headline]:
-    """One ``Headline`` per summary entry with people, ordered as ``conditions`` then ``recognizers``
-    (the study's own order; entries not named there come after, as they are in the summary)."""
+    """One ``Headline`` per summary entry with people: black-box, then clean, then white-box; within each, ordered
+    as ``conditions`` then ``recognizers`` (the study's own order; entries not named there come after, as they
+    are in the summary)."""
     entries = [e for e in summary.get("conditions", []) if e.get("people")]
     conditions, recognizers = list(conditions or []), list(recognizers or [])
 
@@ -66,7 +87,7 @@ def headlines(summary: dict, conditions: list[str] | None = None, recognizers: l
         index, e = item
         c = conditions.index(e["name"]) if e["name"] in conditions else len(conditions)
         r = recognizers.index(e["recognizer"]) if e["recognizer"] in recognizers else len(recognizers)
-        return c, r, index
+        return JUDGED_ORDER.get(e.get("judged"), JUDGED_ORDER["clean"]), c, r, index
 
     out = []
     for _, e in sorted(enumerate(entries), key=place):
@@ -77,10 +98,18 @@ def headlines(summary: dict, conditions: list[str] | None = None, recognizers: l
         ci = tuple(point["ci95"]) if point.get("ci95") else None
         text = (f"{plain_condition(e['name'])} · {e['recognizer']}, {e.get('judged', '')}: {people - found} of {people} "
                 f"{'person' if people == 1 else 'people'} protected" + (f" ({interval_words(ci)})" if ci else "")
-                + f", {where_words(point)}")
+                + f", {where_words(point)}" + (f"; {WHITE_BOX_WORDS}" if e.get("judged") == "white-box" else ""))
         out.append(Headline(e["name"], e["recognizer"], e.get("judged", ""), people - found, people, rate, ci, text))
     return out
 
 
 def headline_sentences(summary: dict, conditions: list[str] | None = None, recognizers: list[str] | None = None) -> list[str]:
     return [h.text for h in headlines(summary, conditions, recognizers)]
+
+
+def in_headline_order(summary: dict, conditions: list[str] | None = None, recognizers: list[str] | None = None) -> list[dict]:
+    """Every summary entry, those with a headline in its order, then those nobody could be judged in (never
+    left out), so that the report's table and the command's closing lines read in the same order."""
+    order = {(h.condition, h.recognizer): i for i, h in enumerate(headlines(summary, conditions, recognizers))}
+    entries = summary.get("conditions", [])
+    return sorted(entries, key=lambda e: order.get((e["name"], e["recognizer"]), len(order)))

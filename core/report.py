@@ -19,7 +19,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from .condition_names import plain_condition
-from .headline import headlines, protection_colour, where_words
+from .headline import headlines, in_headline_order, protection_colour, where_words
 from .images import UnusableImage, load_rgb, write_bytes_atomic
 from .results import IDENTIFIED
 
@@ -83,9 +83,7 @@ def _pages(study, manifest: dict, study_dir: Path):
 
 def _ordered(summary: dict, config) -> list[dict]:
     """Every entry, judged ones in the headline's order, then those nobody could be judged in (never left out)."""
-    order = {(h.condition, h.recognizer): i for i, h in enumerate(headlines(summary, config.conditions, config.recognizers))}
-    entries = summary.get("conditions", [])
-    return sorted(entries, key=lambda e: order.get((e["name"], e["recognizer"]), len(order)))
+    return in_headline_order(summary, config.conditions, config.recognizers)
 
 
 def _page(title: str) -> Figure:
@@ -120,16 +118,18 @@ def _front_pages(study_dir: Path, summary: dict, config, entries: list[dict]):
     y -= 0.005
     for h in headlines(summary, config.conditions, config.recognizers):
         wrapped = textwrap.wrap(h.text, 92)
-        figure.text(0.07, y, "\n".join(wrapped), fontsize=9.5, va="top", linespacing=1.4,
+        figure.text(0.07, y, "\n".join(wrapped), fontsize=9.5, va="top", linespacing=1.4, color=h.text_colour,
                     bbox={"facecolor": h.colour, "edgecolor": "none", "pad": 3})
         y -= 0.0175 * len(wrapped) + 0.009
     y = _lines(figure, y - 0.005, [
         "Protected: the person's clean test photo was not matched to them by the recognizer at its operating point, "
         "a threshold set so that a stranger passes for a given person this often on the study's clean photos. "
-        "In brackets: the 95% interval (Wilson). White-box: judged by a network the cloak was made against "
-        "(overstates protection); black-box: by another network."], size=8, color="#444")
+        "In brackets: the 95% interval (Wilson). Black-box lines come first: judged by a network the cloak was not "
+        "made against, the honest test. White-box lines come last, in grey: judged by a network the cloak was made "
+        "against, they overstate protection."], size=8, color="#444")
     rows = [_table_row(e) for e in entries]
-    rates = [e.get("protection_rate") for e in entries]  # None where nobody could be judged
+    # the cell's colour: none where nobody could be judged, nor for white-box (it flatters the cloak, never green)
+    rates = [None if e.get("judged") == "white-box" else e.get("protection_rate") for e in entries]
     n = TABLE_ROWS_FIRST_PAGE
     _table(figure, rows[:n], rates[:n], top=y - 0.01)
     yield figure

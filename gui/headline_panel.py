@@ -1,5 +1,7 @@
 """The study's answer at the top of the Results tab: ``core.headline``'s sentences, one per condition ×
-recognizer, each on the colour of its protection (red: nobody protected, green: everyone)."""
+recognizer, in its order (black-box first, white-box last), each on the colour of its protection (red: nobody
+protected, green: everyone), except white-box lines, drawn in grey: a cloak judged by the network it was made
+against looks better than it is, and must not read as good news."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -36,9 +38,12 @@ class HeadlinePanel(QWidget):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setWordWrap(True)
             if item:
-                label.setStyleSheet(f"background: {item.colour}; color: #111; padding: 1px 6px; border-radius: 3px;")
+                label.setStyleSheet(f"background: {item.colour}; color: {item.text_colour}; padding: 1px 6px; "
+                                    "border-radius: 3px;")
                 label.setToolTip(f"{item.condition} · {item.recognizer}: protected = not re-identified at the operating "
-                                 "point; the interval is the 95% Wilson interval.")
+                                 "point; the interval is the 95% Wilson interval."
+                                 + (" Greyed: the cloak was made against this very network, so this line overstates "
+                                    "how well it protects; trust the black-box lines above." if item.flatters else ""))
             else:
                 label.setStyleSheet("color: #666; padding: 3px 6px;")
             self.labels.append(label)

