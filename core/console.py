@@ -10,8 +10,8 @@ from .jobs import Progress
 class ProgressPrinter:
     """Prints progress lines to stderr: every note, and each stage at most twice a second."""
 
-    def __init__(self, stream=sys.stderr, interval: float = 0.5):
-        self.stream, self.interval = stream, interval
+    def __init__(self, stream=None, interval: float = 0.5):
+        self.stream, self.interval = stream or sys.stderr, interval  # stderr as it is now (it may be redirected)
         self._last: dict[str, float] = {}
 
     def __call__(self, p: Progress) -> None:

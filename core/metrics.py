@@ -22,29 +22,13 @@ from pathlib import Path
 
 from scipy.stats import binomtest
 
+from .fmr import CURVE_FMRS, DEFAULT_FMR, FMR_CHOICES, fmr_label, fmr_words  # noqa: F401 (said here too)
 from .results import BELOW_THRESHOLD, ERROR, IDENTIFIED, NO_FACE, WRONG_PERSON, ResultRow, summarize
 
 SCORES_FILE = "scores.csv"
 SCORE_FIELDS = ["condition", "recognizer", "file", "person", "candidate", "score"]
 CLEAN = "none"
 CALIBRATION = "clean calibration"  # scores of the extra clean enrolment made when a study has no `none`
-DEFAULT_FMR = 0.01
-FMR_CHOICES = (0.001, 0.01, 0.1)
-CURVE_FMRS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
-
-
-def fmr_words(fmr: float | None) -> str:
-    """0.01 → "1 stranger in 100"; None (not calibrated) → "the recognizer's own threshold"."""
-    if fmr is None:
-        return "the recognizer's own threshold"
-    if fmr >= 1:
-        return "no threshold"
-    return f"1 stranger in {round(1 / fmr):,}"
-
-
-def fmr_label(fmr: float) -> str:
-    """0.001 → "0.1%", 0.01 → "1%"."""
-    return f"{fmr * 100:g}%"
 
 
 # -- scores of every candidate ------------------------------------------------------------------------------
@@ -353,11 +337,6 @@ def restate(rows: list[ResultRow], summary: dict | None, scores_path: Path | str
         for key, value in summary.items():
             fresh.setdefault(key, value)  # finished, and whatever else the study recorded
     return judged, fresh
-
-
-def own_thresholds(recognizer_options: dict) -> dict[str, float]:
-    """Each recognizer's own confidence threshold (used where it is not calibrated)."""
-    return {name: float(o.get("threshold", 0.5)) for name, o in (recognizer_options or {}).items()}
 
 
 # -- words -----------------------------------------------------------------------------------------------

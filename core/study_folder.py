@@ -37,7 +37,7 @@ def _flat(value, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], object]:
         out: dict[tuple[str, ...], object] = {}
         for key in sorted(value):
             out.update(_flat(value[key], (*path, str(key))))
-        return out if value else {path: {}}
+        return out  # an empty dict is the same as none: ``{"dlib": {}}`` and no options for dlib do not differ
     return {path: value}
 
 

@@ -1,13 +1,18 @@
+"""The command line, run in this process (tests.cli_runner): exit codes, what it prints, what it writes."""
 import json
-import subprocess
-import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.cli_runner import run_main
 
 
-def _main(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "main.py", *map(str, args)], cwd=REPO, capture_output=True, text=True, timeout=600)
+class Done:
+    """What a finished command left: its exit code and what it printed."""
+
+    def __init__(self, code: int, stdout: str, stderr: str):
+        self.returncode, self.stdout, self.stderr = code, stdout, stderr
+
+
+def _main(*args) -> Done:
+    return Done(*run_main(*args))
 
 
 def test_study_command_prints_progress_and_writes_the_results(fixture_imm, tmp_path):

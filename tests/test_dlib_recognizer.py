@@ -6,8 +6,9 @@ import shutil
 import numpy as np
 import pytest
 
-from core.images import NoFaceFound, UnusableImage
+from core.images import NoFaceFound, UnusableImage, load_rgb
 from core.recognizers.dlib import DlibRecognizer
+from core.recognizers.vector_memo import MEMO
 
 from .photo_cases import background_only, truncate
 
@@ -20,8 +21,9 @@ def test_photos_described_ahead_match_this_process_and_keep_their_reasons(fixtur
     truncate(broken)
 
     here = DlibRecognizer()
-    expected = [here.vector(photo) for photo in photos]
+    expected = [here.embed(load_rgb(photo), photo) for photo in photos]
 
+    MEMO.clear()  # else the vectors of another test's study would be found again, and no worker asked
     ahead = DlibRecognizer()
     ahead.expect([*photos, no_face, broken])
     assert all(np.array_equal(ahead.vector(photo), vector) for photo, vector in zip(photos, expected))
@@ -30,3 +32,16 @@ def test_photos_described_ahead_match_this_process_and_keep_their_reasons(fixtur
     with pytest.raises(UnusableImage, match="broken.jpg: "):
         ahead.vector(broken)
     ahead.close()
+
+
+def test_a_photo_is_embedded_once_per_process_by_its_bytes_and_afresh_when_rewritten(fixture_imm, tmp_path):
+    photo, other = tmp_path / "a.jpg", fixture_imm / "02-1m.jpg"
+    shutil.copy(fixture_imm / "01-1m.jpg", photo)
+    recognizer = DlibRecognizer()
+    first = recognizer.vector(photo)
+    assert MEMO.key(recognizer.network, photo) in MEMO
+    first[:] = 0  # a caller changing its copy does not change what the memo holds
+    assert np.array_equal(recognizer.vector(photo), recognizer.embed(load_rgb(photo), photo))
+    shutil.copy(other, photo)  # the same name, other bytes
+    assert np.array_equal(recognizer.vector(photo), recognizer.embed(load_rgb(other), other))
+    recognizer.close()

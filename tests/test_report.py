@@ -3,8 +3,6 @@ Fawkes 0.3.1 high cloaks that come with it, judged by dlib): the report's text i
 sentence, and its figures are summary.json's."""
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
 from pathlib import Path
@@ -12,19 +10,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from core.cli import main
 from core.headline import headline_sentences, headlines, protection_colour
 from core.sample import SAMPLE, SAMPLE_CLOAKS, first_run_conditions
+from tests.cli_runner import run_main as _main
 
 HIGH = f"import:{SAMPLE_CLOAKS / 'high'}"
-
-
-def _main(*args) -> tuple[int, str, str]:
-    """``python main.py ARGS`` in this process (the interpreter's start-up is the slow part): exit code, stdout, stderr."""
-    stdout, stderr = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        code = main([str(a) for a in args])
-    return code, stdout.getvalue(), stderr.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from core import cli
 from core.jobs import Cancelled, Job
 from core.study import StudyConfig, run_study
 from core.study_folder import DifferentStudy
+from tests.cli_runner import run_main
 from tests.photo_cases import background_only, copy_persons
 
 REPO = Path(__file__).resolve().parent.parent
@@ -84,7 +85,7 @@ def test_the_command_refuses_another_study_in_one_line_and_restarts_on_request(f
     capsys.readouterr()
     assert cli.main([*base, "--threshold", "0.7"]) == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
-        f"error: The folder {tmp_path / 's'} holds a different study (dlib threshold 0.5 there, 0.7 now): choose another "
+        f"error: The folder {tmp_path / 's'} holds a different study (dlib threshold not set there, 0.7 now): choose another "
         "folder with --out, or start this one afresh with --restart (its results are deleted).")
     assert cli.main([*base, "--threshold", "0.7", "--restart"]) == 0
     assert json.loads((tmp_path / "s" / "study.json").read_text())["recognizer_options"]["dlib"]["threshold"] == 0.7
@@ -128,8 +129,8 @@ def test_a_study_killed_with_sigkill_resumes_to_the_rows_of_an_uninterrupted_run
     cloaks = _cloaks(data, tmp_path / "cloaks", persons=("01", "02"))
     command = [sys.executable, "main.py", "study", "--dataset", str(data), "--condition", "none",
                "--condition", f"import:{cloaks}"]
-    whole = subprocess.run([*command, "--out", str(tmp_path / "whole")], cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert whole.returncode == 0, whole.stderr  # the same command, never interrupted
+    code, _, stderr = run_main(*command[2:], "--out", tmp_path / "whole")  # the same command, never interrupted
+    assert code == 0, stderr
     out = tmp_path / "killed"
     process = subprocess.Popen([*command, "--out", str(out)], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     results, deadline = out / "results.csv", time.monotonic() + 240
@@ -141,8 +142,8 @@ def test_a_study_killed_with_sigkill_resumes_to_the_rows_of_an_uninterrupted_run
     assert process.wait(timeout=60) == -signal.SIGKILL, "the study ended before it could be killed"
     assert not (out / "summary.json").exists()
     assert len(results.read_text().splitlines()) < 5
-    again = subprocess.run([*command, "--out", str(out)], cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0, again.stderr
+    code, _, stderr = run_main(*command[2:], "--out", out)  # resumed (in this process: only the kill needs its own)
+    assert code == 0, stderr
     for name in ("results.csv", "summary.json"):
         assert (out / name).read_text() == (tmp_path / "whole" / name).read_text()
     manifests = [json.loads((folder / "manifest.json").read_text()) for folder in (out, tmp_path / "whole")]

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..images import NoFaceFound, load_rgb
 from ..jobs import NO_JOB, Job
+from .vector_memo import MEMO
 
 DEFAULT_THRESHOLD = 0.5  # like Azure's default identify threshold
 
@@ -92,8 +93,24 @@ class EmbeddingRecognizer(Recognizer):
     def confidence(self, score: float) -> float:
         """Map a raw score to 0..1 so that the backend's usual match threshold gives 0.5."""
 
+    @property
+    def network(self) -> str:
+        """What the vectors depend on besides the photo (the network, its weights, where it runs): the key under
+        which ``vector_memo`` keeps them."""
+        return self.name
+
     def vector(self, photo: Path) -> np.ndarray:
-        """The vector of the photo's largest face; raises ``UnusableImage``/``NoFaceFound``."""
+        """The vector of the photo's largest face, computed once per process for the same bytes; raises
+        ``UnusableImage``/``NoFaceFound``."""
+        key = MEMO.key(self.network, photo)
+        vector = MEMO.get(key)
+        if vector is None:
+            vector = self.fresh_vector(photo)
+            MEMO.put(key, vector)
+        return vector
+
+    def fresh_vector(self, photo: Path) -> np.ndarray:
+        """The vector computed now, from the file."""
         return self.embed(load_rgb(photo), photo)
 
     def enrol(self, person: str, photo: Path) -> None:

@@ -18,7 +18,9 @@ from ..faces import dlib_lock, largest_face
 from ..images import NoFaceFound, load_rgb
 from ..jobs import NO_JOB, Job
 from ..models import zoo
+from ..parent_watch import watch_parent
 from .base import EmbeddingRecognizer
+from .vector_memo import MEMO
 
 DLIB_MATCH_DISTANCE = 0.6  # dlib's usual "same person" threshold
 MODEL_FILE = "dlib_face_recognition_resnet_model_v1.dat"
@@ -54,16 +56,25 @@ def _ahead_pool() -> ProcessPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:  # spawn, not fork: the window's threads must not be copied into the workers
-            _pool = ProcessPoolExecutor(AHEAD_WORKERS, mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(AHEAD_WORKERS, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=watch_parent, initargs=(os.getpid(),))
         return _pool
 
 
-def _drop_pool() -> None:
+def shutdown_ahead_pool() -> None:
+    """End the workers now, mid-photo if need be: the app or the command is closing (or the pool broke).
+    A later ``expect`` starts a new pool. Workers whose parent dies without this leave by themselves."""
     global _pool
     with _pool_lock:
-        if _pool is not None:
-            _pool.shutdown(wait=False, cancel_futures=True)
-        _pool = None
+        pool, _pool = _pool, None
+    if pool is None:
+        return
+    workers = list((getattr(pool, "_processes", None) or {}).values())  # the executor has no public way
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.join(timeout=5)
 
 
 class DlibRecognizer(EmbeddingRecognizer):
@@ -81,23 +92,28 @@ class DlibRecognizer(EmbeddingRecognizer):
         self._net = _load_net()
         self._ahead: dict[Path, Future] = {}
 
+    @property
+    def network(self) -> str:
+        return f"dlib:{MODEL_FILE}"
+
     def expect(self, photos: list[Path]) -> None:
         if AHEAD_WORKERS < 2:
             return  # one core: a worker would only add its start-up
-        pool = _ahead_pool()
+        pool = None
         for photo in map(Path, photos):
-            if photo not in self._ahead:
+            if photo not in self._ahead and MEMO.key(self.network, photo) not in MEMO:
+                pool = pool or _ahead_pool()
                 self._ahead[photo] = pool.submit(_describe_in_worker, photo)
 
-    def vector(self, photo: Path) -> np.ndarray:
+    def fresh_vector(self, photo: Path) -> np.ndarray:
         future = self._ahead.pop(Path(photo), None)
         if future is not None:
             try:
                 return future.result()
             except BrokenProcessPool:  # a worker died (out of memory, killed): go on in this process
                 self._ahead.clear()
-                _drop_pool()
-        return super().vector(photo)
+                shutdown_ahead_pool()
+        return super().fresh_vector(photo)
 
     def embed(self, rgb: np.ndarray, photo: Path) -> np.ndarray:
         return _describe(self._net, rgb, photo)

@@ -68,6 +68,10 @@ class _NetworkRecognizer(EmbeddingRecognizer):
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self._net = self.embedder_class(job=job).to(self.device).eval()
 
+    @property
+    def network(self) -> str:
+        return f"{self.name}:{self.device}"  # a GPU's vectors differ from a CPU's in the last digits
+
     def embed(self, rgb: np.ndarray, photo: Path) -> np.ndarray:
         face = largest_face(rgb)
         if face is None:
