@@ -12,7 +12,7 @@ from .gallery import enrol_distractors
 from .images import UnusableImage
 from .jobs import NO_JOB, Job
 from .metrics import CALIBRATION, CLEAN, ScoreLog
-from .recognizers.registry import LOCAL, make_recognizer
+from .recognizers.registry import is_local, make_recognizer
 
 AZURE_MOST_CANDIDATES = 100  # the most candidates Azure's identify returns
 
@@ -31,7 +31,7 @@ def ensure_clean_scores(config, dataset, split, log: ScoreLog, job: Job = NO_JOB
         return  # the `none` condition's own scores are the calibration
     tests = [(p, f) for p in split.people for f in split.test[p]]
     for name in config.recognizers:
-        if name not in LOCAL:
+        if not is_local(name):
             continue
         done = log.has(CALIBRATION, name)
         todo = [(p, f) for p, f in tests if f not in done]

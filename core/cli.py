@@ -3,11 +3,45 @@ and ``python main.py report ...``."""
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from pathlib import Path
 
+from .catalogue import help_text
 from .console import ProgressPrinter
 from .jobs import Cancelled, Job
+
+STOPPED = "Stopped. Everything finished so far is kept; run the same command again to resume."
+_jobs: list[Job] = []  # the running command's jobs: SIGTERM and Ctrl+C cancel them as the window's Cancel does
+_stopped_by: int | None = None  # the signal that stopped the command
+
+
+def cancel_on_signal(job: Job) -> Job:
+    """A command's job, to be cancelled by SIGTERM or Ctrl+C (a command whose job is not handed here stops
+    at once, wherever it is)."""
+    _jobs.append(job)
+    return job
+
+
+def _stop(signum: int, frame) -> None:
+    """SIGTERM or Ctrl+C: cancel the running job, which stops at its next step keeping what it finished;
+    with no job to cancel (or on a second signal) stop at once."""
+    global _stopped_by
+    _stopped_by = signum
+    running = [job for job in _jobs if not job.cancelled]
+    if not running:
+        raise KeyboardInterrupt
+    for job in running:
+        job.cancel()
+
+
+def _end_children() -> None:
+    """A stopped command ends at once: dlib's workers are ended now, mid-photo, rather than at exit after
+    the photos in hand (and only when dlib was loaded at all)."""
+    dlib = sys.modules.get(f"{__package__}.recognizers.dlib")
+    if dlib is not None:
+        dlib.shutdown_ahead_pool()
 
 
 def _list(values: list[str]) -> list[str]:
@@ -29,7 +63,7 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--restart", action="store_true", help="delete the results of the study already in --out and start afresh")
     parser.add_argument("--split", default="imm", help="imm (photo 6 tests, 1-5 train) or random:N (N test photos per person)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the random split and for cloaking")
-    parser.add_argument("--recognizer", action="append", default=[], help="dlib (default), mobileface, faceres or azure; repeat for a transfer matrix")
+    parser.add_argument("--recognizer", action="append", default=[], help=f"{help_text()}; dlib by default; repeat for a transfer matrix")
     parser.add_argument("--condition", action="append", default=[], help="none, import:DIR, fawkes:0.3:MODE, fawkes:1.0:MODE or external:MODE, "
                         "each optionally followed by +jpeg:Q (re-encoded as on upload), +resize:S (longest side at most S px) "
                         "or @K / @P%% (only K photos per person cloaked, the rest leaked clean), left to right; repeatable")
@@ -40,7 +74,7 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
                         "strangers:N (N people of the dataset, chosen with the seed, held out of the study) or a dataset folder")
     parser.add_argument("--strict-budget", action="store_true", help="our cloaks stay within the DSSIM budget (default: written as the original Fawkes wrote them)")
     parser.add_argument("--external-command", default="fawkes", help="the original Fawkes program, for external:MODE conditions")
-    parser.add_argument("--threshold", type=float, default=0.5, help="Azure's own confidence line, used when the study has no none condition to calibrate Azure on (default 0.5)")
+    parser.add_argument("--threshold", type=float, help="an online service's own confidence line, used when the study has no none condition to calibrate it on (default: the service's own, e.g. Azure 0.5, Rekognition 0.8)")
     parser.add_argument("--fmr", type=_fmr, default=0.01, help="false-match rate that sets every recognizer's threshold: 0.1%%, 1%% (default) or 10%% (how often a stranger would pass for a given person)")
     parser.add_argument("--repeat", type=int, default=1, help="run our own cloaking conditions N times (seeds seed … seed+N-1), and random splits N times; the summary gives each run and the mean, min and max")
     parser.add_argument("--azure-tier", default="free", choices=["free", "standard"], help="Azure pricing tier, sets the request pace")
@@ -53,7 +87,7 @@ def run_study_command(args: argparse.Namespace) -> int:
     from .study import StudyConfig
 
     recognizers = _list(args.recognizer) or ["dlib"]
-    options: dict[str, dict] = {name: {"threshold": args.threshold} for name in recognizers}
+    options: dict[str, dict] = {name: {} if args.threshold is None else {"threshold": args.threshold} for name in recognizers}
     if "azure" in recognizers:
         from .credentials import resolve_azure
 
@@ -71,8 +105,11 @@ def run_study_command(args: argparse.Namespace) -> int:
                        "external_command": args.external_command},
         fmr=args.fmr, repeat=max(args.repeat, 1),
     )
-    summary = run_repeated(config, Job(ProgressPrinter()), restart=args.restart)
-    for entry in summary["conditions"]:
+    summary = run_repeated(config, cancel_on_signal(Job(ProgressPrinter())), restart=args.restart)
+    from .headline import headline_sentences, in_headline_order
+
+    # the headline's order: black-box first, white-box (which flatters the cloak) last
+    for entry in in_headline_order(summary, config.conditions, config.recognizers):
         if not entry["people"]:
             print(f"{entry['name']} · {entry['recognizer']} ({entry['judged']}): {entry['nobody_judged']}")
         else:
@@ -86,8 +123,6 @@ def run_study_command(args: argparse.Namespace) -> int:
             print(f"  {len(entry['set_aside'])} people set aside (not counted): "
                   + "; ".join(f"{p}: {why}" for p, why in list(entry["set_aside"].items())[:5])
                   + (" ..." if len(entry["set_aside"]) > 5 else ""))
-    from .headline import headline_sentences
-
     print("In short:")
     for sentence in headline_sentences(summary, config.conditions, config.recognizers):
         print(f"  {sentence}")
@@ -129,14 +164,17 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     runner = {"study": run_study_command, "cloak": run_cloak_command, "compare": run_compare_command,
               "report": run_report_command}[args.command]
+    global _stopped_by
+    _jobs.clear()
+    _stopped_by = None
+    handled = (signal.SIGINT, signal.SIGTERM) if threading.current_thread() is threading.main_thread() else ()
+    previous = {sig: signal.signal(sig, _stop) for sig in handled}
     try:
         return runner(args)
-    except Cancelled:
-        print("Stopped. Everything finished so far is kept; run the same command again to resume.", file=sys.stderr)
-        return 130
-    except KeyboardInterrupt:
-        print("Stopped. Everything finished so far is kept; run the same command again to resume.", file=sys.stderr)
-        return 130
+    except (Cancelled, KeyboardInterrupt):
+        _end_children()
+        print(STOPPED, file=sys.stderr)
+        return 128 + (_stopped_by or signal.SIGINT)  # 130 for Ctrl+C, 143 for SIGTERM, as the shell reports
     except (ValueError, FileNotFoundError, NotADirectoryError, PermissionError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -145,3 +183,7 @@ def main(argv: list[str]) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 1
         raise
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _jobs.clear()

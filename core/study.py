@@ -24,14 +24,14 @@ from .figures import confidence_histogram, reidentification_curve, threshold_mar
 from .gallery import Distractors, enrol_distractors, enrol_each, open_distractors
 from .images import NoFaceFound, UnusableImage, write_bytes_atomic
 from .jobs import NO_JOB, Job
-from .metrics import DEFAULT_FMR, ScoreLog, evaluate, own_thresholds, read_scores
-from .recognizers.registry import make_recognizer
+from .metrics import DEFAULT_FMR, ScoreLog, evaluate, read_scores
+from .recognizers.services.secrets import SECRET_OPTIONS
+from .recognizers.registry import make_recognizer, recognizer_class
 from .results import (ERROR, NO_FACE, ResultRow, outcome_for, package_versions, read_rows,
                       write_json_atomic, write_rows_csv)
 from .split import Split, make_split
 from .study_folder import open_study_folder
 
-SECRET_OPTIONS = ("key",)  # never written to any file
 
 
 @dataclass
@@ -64,6 +64,14 @@ class StudyConfig:
         data["dataset"], data["out"] = Path(data["dataset"]), Path(data["out"])
         data["distractors"] = Path(data["distractors"]) if data.get("distractors") else None
         return cls(**data)
+
+
+def own_thresholds(config: StudyConfig) -> dict[str, float]:
+    """Each recognizer's own confidence line, used where it is not calibrated: the one the user set, else the
+    recognizer's own default (Azure 0.5, Rekognition's similarity 80)."""
+    options = config.recognizer_options or {}
+    return {name: float(options.get(name, {}).get("threshold", recognizer_class(name).threshold))
+            for name in config.recognizers}
 
 
 @dataclass
@@ -267,7 +275,7 @@ def _judge(config: StudyConfig, dataset: Dataset, split: Split, recorder: _Recor
     """Calibrate each recognizer on the clean enrolment, judge every row at that operating point, summarize."""
     ensure_clean_scores(config, dataset, split, recorder.scores, job, distractors)
     rows, summary, points = evaluate(recorder.rows, set_aside, notes, read_scores(recorder.scores.path), config.fmr,
-                                     own_thresholds(config.recognizer_options), asked)
+                                     own_thresholds(config), asked)
     recorder.rows = rows
     write_rows_csv(recorder.path, rows)
     for name, point in points.items():

@@ -7,17 +7,13 @@ from pathlib import Path
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QPushButton, QSpinBox, QWidget)
 
+from core.catalogue import CATALOGUE
 from core.cloaking.settings import describe_target_pool, parse_target_pool  # plain settings, no torch
 
 from .errors import log
 from .worker import run_task
 
 VERSIONS = {"0.3": "0.3.1 — targeted (as in the reference study)", "1.0": "1.0 — untargeted"}
-EXTRACTORS = {
-    "dlib": "dlib's ResNet (the default recognizer): judging with dlib is then a white-box test",
-    "mobileface": "MobileFaceNet, independent of dlib",
-    "faceres": "FaceRes, independent of dlib",
-}
 STUDY_POOL_WORDS = "targets among the enrolled people (the study's others)"
 
 
@@ -62,7 +58,10 @@ class CloakSettingsPanel(QGroupBox):
         self.description.setMinimumHeight(self.description.fontMetrics().lineSpacing() * 4)  # up to four lines, none under the next row
         self.extractor_boxes = {}
         extractor_row = QHBoxLayout()
-        for name, words in EXTRACTORS.items():
+        for entry in CATALOGUE:
+            if not entry.can_cloak:
+                continue  # an online service: a cloak cannot be made against what we cannot differentiate
+            name, words = entry.name, entry.cloak_words or entry.words
             box = QCheckBox(name)
             box.setToolTip(f"Optimise the cloak against {words}.")
             self.extractor_boxes[name] = box

@@ -158,8 +158,17 @@ class MainWindow(QMainWindow):
         if not self.recognition_tab.recognizers():
             QMessageBox.information(self, APP_NAME, "Choose at least one recognizer on the Recognition tab.")
             return
-        self.tabs.setCurrentWidget(self.results_tab)
-        self.results_tab.run(self.study_config())
+        from .privacy_question import ask_before_sending, study_counts
+
+        config = self.study_config()
+
+        def start() -> None:
+            self.tabs.setCurrentWidget(self.results_tab)
+            self.results_tab.run(config)
+
+        # an online tracker: first the question naming the company and the plan; nothing is sent without Yes
+        self.privacy_task = ask_before_sending(self, config.recognizers, config.recognizer_options,
+                                               study_counts(self.split, config), start)
 
     def check_my_photos(self):
         """The "Am I protected?" dialog (one at a time; it keeps its answer until closed)."""

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
                                QMessageBox, QPushButton, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
@@ -42,7 +43,7 @@ class ResultsTab(QWidget):
         self.resume_button.clicked.connect(self.resume)
         self.study_label = QLabel("No study yet.")
         self.study_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        from core.metrics import DEFAULT_FMR, FMR_CHOICES, fmr_label, fmr_words
+        from core.fmr import DEFAULT_FMR, FMR_CHOICES, fmr_label, fmr_words
 
         self.fmr_choice = QComboBox()
         self.fmr_choice.setObjectName("resultsFmr")
@@ -99,7 +100,8 @@ class ResultsTab(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(34)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setToolTip("Click a column title to sort; type in the filter to find a person, file or outcome.")
+        self.table.setToolTip("Click a column title to sort; type in the filter to find a person, file or outcome; "
+                              "double-click a row to see the cloaks behind it.")
         self.text_filter = QLineEdit()
         self.text_filter.setPlaceholderText("Filter: person, file, predicted…")
         self.text_filter.setClearButtonEnabled(True)
@@ -111,17 +113,32 @@ class ResultsTab(QWidget):
         self._fill_filter_choices()
         for box in (self.outcome_filter, self.condition_filter):
             box.currentIndexChanged.connect(self._apply_choices)
+        self.look_button = QPushButton("Look at this person's cloaks")
+        self.look_button.setToolTip("The selected row's person: their training photos under its condition, beside "
+                                    "their cloaks, in a window of their own (or double-click the row).")
+        self.look_button.clicked.connect(lambda: self.look_at_row(self.table.currentIndex()))
+        self.table.doubleClicked.connect(self.look_at_row)
+        look = QAction("Look at this person's cloaks", self.table)
+        look.triggered.connect(lambda: self.look_at_row(self.table.currentIndex()))
+        self.table.addAction(look)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         filters = QHBoxLayout()
         filters.addWidget(self.text_filter, 2)
         filters.addWidget(QLabel("Outcome"))
         filters.addWidget(self.outcome_filter, 1)
         filters.addWidget(QLabel("Condition"))
         filters.addWidget(self.condition_filter, 1)
+        looking = QHBoxLayout()
+        hint = QLabel("Double-click a row to see the cloaks behind it: its person's training photos under its condition.")
+        hint.setWordWrap(True)
+        looking.addWidget(hint, 1)
+        looking.addWidget(self.look_button)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addLayout(filters)
         right_layout.addWidget(self.table)
+        right_layout.addLayout(looking)
 
         splitter = QSplitter()
         splitter.addWidget(left)
@@ -213,6 +230,12 @@ class ResultsTab(QWidget):
         self._select_fmr((study.summary or {}).get("fmr", getattr(study.config, "fmr", None)))
         self.redraw()
 
+    def look_at_row(self, index) -> Task | None:
+        """The cloaks behind a row: its person's training photos under its condition (gui/person_cloaks.py)."""
+        from .person_cloaks import look_at_row
+
+        return look_at_row(self, index)
+
     # ---- the operating point ---------------------------------------------------------------------
     def _select_fmr(self, fmr) -> None:
         index = self.fmr_choice.findData(fmr) if fmr is not None else -1
@@ -223,7 +246,8 @@ class ResultsTab(QWidget):
 
     def show_at_fmr(self, fmr: float) -> bool:
         """Re-state the study shown at another false-match rate, from results.csv and scores.csv alone."""
-        from core.metrics import SCORES_FILE, own_thresholds, restate
+        from core.metrics import SCORES_FILE, restate
+        from core.study import own_thresholds
         from core.results import read_rows
 
         why = ("The strictness can be changed when the study has finished." if self.progress.busy else
@@ -236,8 +260,7 @@ class ResultsTab(QWidget):
             return False
         self._select_fmr(fmr)
         rows = read_rows(self.study_dir / "results.csv")
-        options = getattr(self.config, "recognizer_options", None) or {}
-        judged, self.summary = restate(rows, self.summary, self.study_dir / SCORES_FILE, fmr, own_thresholds(options))
+        judged, self.summary = restate(rows, self.summary, self.study_dir / SCORES_FILE, fmr, own_thresholds(self.config))
         self.model.set_rows(judged, self.model.root)
         self.redraw()
         return True

@@ -9,18 +9,20 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QFrame, QGroupBox, QHBoxLayout,
                                QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
+from core.catalogue import CATALOGUE, tracker
+
 from .errors import show_error
+from .privacy_question import ask_before_sending, self_check_counts
 from .what_if import PRESETS
 from .worker import ProgressPanel, Task, format_seconds, run_task
 
 VERDICT_COLOURS = {"protected": "#d9f2d9", "partly protected": "#fdf1c7", "not protected": "#f8d7d7", "no answer": "#e6e6e6"}
 VERSIONS = {"0.3": "Fawkes 0.3.1 (pulls your face towards someone else's; as in the reference study)",
             "1.0": "Fawkes 1.0 (pushes your face away from itself)"}
-LOCAL = {"dlib": "dlib (what most open-source face tools use)", "mobileface": "MobileFaceNet", "faceres": "FaceRes"}
 UPLOADS = {words.split("(")[1].rstrip(")"): modifier for words, modifier in PRESETS.items() if modifier.startswith("+resize")}
 WAITING = "Choose your photos, then press Check my photos: the answer appears here, one card per recognizer."
 STAY_HOME = "Your photos stay on this computer."
-SENT_AWAY = "Your photos will be sent to Microsoft Azure Face, because you ticked it."
+SENT_AWAY = "Your photos will be sent to {companies}, because you ticked it."
 
 
 def _wrapped(text: str = "") -> QLabel:
@@ -115,16 +117,18 @@ class SelfCheckDialog(QDialog):
         # 4. who looks for you
         self.recognizer_boxes: dict[str, QCheckBox] = {}
         judges = QVBoxLayout()
-        for name, words in LOCAL.items():
-            box = QCheckBox(f"{words}, on this computer")
-            box.setChecked(True)
-            self.recognizer_boxes[name] = box
+        for entry in CATALOGUE:  # offline trackers ticked; an online service only when the user ticks it
+            box = QCheckBox(f"{entry.name}: {entry.words}" if not entry.online
+                            else f"{entry.name}: {entry.words.split('. ')[0]} (your photos are sent to {entry.company})")
+            box.setChecked(not entry.online)
+            self.recognizer_boxes[entry.name] = box
             judges.addWidget(box)
-        self.azure_box = QCheckBox("Microsoft Azure Face (your photos are sent to Microsoft)")
-        self.azure_box.setEnabled(bool(window.recognition_tab.endpoint.text().strip()))
-        self.azure_box.setToolTip("Set up on the Recognition tab first (endpoint and key).")
-        self.recognizer_boxes["azure"] = self.azure_box
-        judges.addWidget(self.azure_box)
+        self.azure_box = self.recognizer_boxes.get("azure")
+        self.services_hint = _wrapped()
+        self.services_hint.setStyleSheet("color: #555;")
+        judges.addWidget(self.services_hint)
+        self._follow_services()
+        window.recognition_tab.services_changed.connect(self._follow_services)
         self.privacy = _wrapped(STAY_HOME)
         judges.addWidget(self.privacy)
         for box in self.recognizer_boxes.values():
@@ -278,30 +282,39 @@ class SelfCheckDialog(QDialog):
         self.custom_steps.setEnabled(self.mode.currentText() == "custom")
         self._update_estimate()
 
+    def _follow_services(self) -> None:
+        """An online service can be ticked only once it is set up on the Recognition tab."""
+        tab = self.window.recognition_tab
+        for name, box in self.recognizer_boxes.items():
+            if tracker(name).online:
+                ready = tab.service_ready(name)
+                box.setEnabled(ready)
+                box.setToolTip("Set up on the Recognition tab." if ready else
+                               f"Set it up on the Recognition tab first. {tracker(name).settings_help}".strip())
+        waiting = [name for name, box in self.recognizer_boxes.items() if tracker(name).online and not box.isEnabled()]
+        self.services_hint.setText(f"Greyed out ({', '.join(waiting)}): set up on the Recognition tab first."
+                                   if waiting else "")
+        self.services_hint.setVisible(bool(waiting))
+
     def recognizers(self) -> list[str]:
         return [name for name, box in self.recognizer_boxes.items() if box.isChecked() and box.isEnabled()]
 
     def config(self):
         from core.self_check import SelfCheckConfig
 
-        tab = self.window.recognition_tab
-        options = {name: {"threshold": tab.threshold.value()} for name in self.recognizers()}
-        if "azure" in options:
-            options["azure"].update(endpoint=tab.endpoint.text().strip(), tier=tab.tier.currentData(), models=tab.models.currentData())
-            if tab.key.text().strip():
-                options["azure"]["key"] = tab.key.text().strip()
         mode = self.mode.currentText()
         return SelfCheckConfig(
             photos=self.mine.folder if self.mine else Path(), crowd=self.crowd or Path(),
             out=self.window.data_dir / "self-checks" / time.strftime("%Y-%m-%d_%H-%M-%S"),
             name=self.name.text().strip() or "me", version=self.version.currentData(), mode=mode,
             custom={"steps": self.custom_steps.value()} if mode == "custom" else None,
-            recognizers=self.recognizers(), recognizer_options=options,
+            recognizers=self.recognizers(), recognizer_options=self.window.recognition_tab.recognizer_options(self.recognizers()),
             upload=self.upload.currentData() if self.upload_box.isChecked() else None,
-            cache_dir=self.window.data_dir / "cloak-cache")
+            cache_dir=self.window.data_dir / "cloak-cache")  # its record never holds a secret (SECRET_OPTIONS)
 
     def _update_estimate(self) -> None:
-        self.privacy.setText(SENT_AWAY if "azure" in self.recognizers() else STAY_HOME)
+        companies = [tracker(name).company for name in self.recognizers() if tracker(name).online]
+        self.privacy.setText(SENT_AWAY.format(companies=" and ".join(companies)) if companies else STAY_HOME)
         if self.mine is None or self.crowd is None or not self.mode.currentText():
             self.time_label.setText("Choose your photos to see how long it takes on this computer.")
             return
@@ -332,21 +345,20 @@ class SelfCheckDialog(QDialog):
         for name in ("name", "version", "mode"):
             self.settings.setValue(f"self_check/{name}", getattr(config, name))
         self.settings.setValue("self_check/upload", "true" if config.upload else "false")
+        # an online service: first the question naming the company and the plan; nothing is sent without Yes
+        self.privacy_task = ask_before_sending(self, config.recognizers, config.recognizer_options,
+                                               self_check_counts(len(mine.usable), config.crowd, len(config.conditions())),
+                                               lambda: self._start(config, mine))
+        return self.check_task if self.privacy_task is None else None
+
+    def _start(self, config, mine) -> Task:
         self._clear_answer()
 
         def check(job):
-            if "azure" in config.recognizers:
-                from core.credentials import resolve_azure
-
-                options = config.recognizer_options["azure"]
-                endpoint, key = resolve_azure(options.get("endpoint"), options.get("key"))
-                if not endpoint or not key:
-                    raise ValueError("Azure needs an endpoint and a key: enter them on the Recognition tab, or untick Azure.")
-                options.update(endpoint=endpoint, key=key)
             from core.self_check import run_self_check
             return run_self_check(config, job, mine)
 
-        task = run_task(self, check, "checking your photos", success=self.show_answer, panel=self.progress)
+        task = self.check_task = run_task(self, check, "checking your photos", success=self.show_answer, panel=self.progress)
         self.run_button.setEnabled(False)
         task.ended.connect(lambda: self.run_button.setEnabled(True))
         return task

@@ -16,23 +16,16 @@ Like the real service, a group's training takes effect only once its status has 
 """
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import re
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
-from PIL import Image, ImageOps
 
-from core.faces import detect_faces, dlib_lock, largest_face
-from core.models import zoo
-from core.recognizers.dlib import MODEL_FILE, DlibRecognizer
+from tests.standin_server import EVERY_NTH, FAIL, StandInHandler, StandInServer, UnreadableImage
 
 API = "/face/v1.0"
 RECOGNITION_MODELS = {"recognition_01", "recognition_02", "recognition_03", "recognition_04"}
@@ -92,93 +85,60 @@ class Logged:
     at: float  # time.monotonic() when the request arrived
 
 
-class _Faces:
-    """dlib detection and descriptors of every face in a photo, cached by the photo's bytes."""
+class _Handler(StandInHandler):
+    standin: FaceApiStandIn
 
-    def __init__(self):
-        self._net = None
-        self._cache: dict[str, list[tuple[tuple[int, int, int, int], np.ndarray]]] = {}
-        self.dlib = DlibRecognizer()  # for its confidence mapping
+    def do_GET(self):
+        self._serve()
 
-    def of(self, data: bytes) -> list[tuple[tuple[int, int, int, int], np.ndarray]]:
-        digest = hashlib.sha1(data).hexdigest()
-        if digest not in self._cache:
-            self._cache[digest] = self._compute(data)
-        return self._cache[digest]
+    do_PUT = do_POST = do_DELETE = do_GET
 
-    def _compute(self, data: bytes):
-        import dlib
+    def _serve(self):
+        arrived = time.monotonic()
+        chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
+        body = self._read_chunked() if chunked else self.body()
+        status, headers, payload = self.standin.answer(self.command, self.path, self.headers, body)
+        url = urlparse(self.path)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        self.standin.log.append(Logged(self.command, url.path, query, status, chunked, arrived))
+        data = b"" if payload is None else json.dumps(payload).encode()
+        if data:
+            headers = {**headers, "Content-Type": "application/json; charset=utf-8"}
+        self.reply(status, data, headers)
 
-        try:
-            with Image.open(io.BytesIO(data)) as img:
-                rgb = np.ascontiguousarray(ImageOps.exif_transpose(img).convert("RGB"))
-        except Exception:
-            raise _Answer(400, "InvalidImage", "Decoding error, image format unsupported.") from None
-        faces = detect_faces(rgb)
-        if faces:  # the largest face exactly as the local recognizer finds it
-            faces[0] = largest_face(rgb)
-        with dlib_lock():
-            if self._net is None:
-                self._net = dlib.face_recognition_model_v1(str(zoo.dlib_file(MODEL_FILE)))
-            return [(f.box, np.array(self._net.compute_face_descriptor(rgb, f.as_dlib_shape()))) for f in faces]
-
-
-_faces_singleton: _Faces | None = None
-
-
-def _shared_faces() -> _Faces:
-    """One dlib model and descriptor cache for every stand-in in the test session."""
-    global _faces_singleton
-    if _faces_singleton is None:
-        _faces_singleton = _Faces()
-    return _faces_singleton
+    def _read_chunked(self) -> bytes:
+        parts = []
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(parts)
+            parts.append(self.rfile.read(size))
+            self.rfile.readline()  # the CRLF after each chunk
 
 
-class FaceApiStandIn:
+class FaceApiStandIn(StandInServer):
+    handler = _Handler
+
     def __init__(self, key: str = "standin-key-0123456789abcdef"):
+        super().__init__()
         self.key = key
         self.unapproved = False
         self.rate_limit_every = 0
         self.retry_hint = "header"  # "header": Retry-After header; "message": only in the text; "none"
         self.retry_after_s = 1
-        self.fail_next = 0
         self.fail_status = 503
-        self.delay_s = 0.0
         self.training_states = ["nonstarted", "running", "succeeded"]
         self.quota_left: int | None = None
         self.busy = False
         self.groups: dict[str, _Group] = {}
         self.log: list[Logged] = []
         self._face_ids: dict[str, tuple[np.ndarray, str]] = {}
-        self._calls = 0
-        self._lock = threading.Lock()
-        self._faces = _shared_faces()
-        self._server: ThreadingHTTPServer | None = None
-
-    # -- lifecycle ---------------------------------------------------------------------------------------------
-
-    def start(self) -> "FaceApiStandIn":
-        handler = type("Handler", (_Handler,), {"standin": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self.address
 
     def statuses(self) -> list[int]:
         return [entry.status for entry in self.log]
@@ -192,13 +152,12 @@ class FaceApiStandIn:
             return 404, {}, {"error": {"code": "404", "message": "Resource not found"}}
         if headers.get("Ocp-Apim-Subscription-Key") != self.key:
             return 401, {}, {"error": {"code": "401", "message": ACCESS_DENIED}}
+        trouble = self.misbehave(self.rate_limit_every)
+        if trouble == EVERY_NTH:
+            return self._rate_limited()
+        if trouble == FAIL:
+            return self.fail_status, {}, {"error": {"code": "InternalServerError", "message": "Server busy."}}
         with self._lock:
-            self._calls += 1
-            if self.rate_limit_every and self._calls % self.rate_limit_every == 0:
-                return self._rate_limited()
-            if self.fail_next > 0:
-                self.fail_next -= 1
-                return self.fail_status, {}, {"error": {"code": "InternalServerError", "message": "Server busy."}}
             if self.quota_left is not None:
                 if self.quota_left <= 0:
                     return 403, {}, {"error": {"code": "403", "message": QUOTA_EXCEEDED}}
@@ -335,7 +294,10 @@ class FaceApiStandIn:
             raise _Answer(400, "InvalidImageSize", "Image size is too small.")
         if len(body) > 6 * 1024 * 1024:
             raise _Answer(400, "InvalidImageSize", "Image size is too big.")
-        return self._faces.of(body)
+        try:
+            return self._faces.of(body)
+        except UnreadableImage:
+            raise _Answer(400, "InvalidImage", "Decoding error, image format unsupported.") from None
 
 
 def _check_model(name: str, allowed: set[str]) -> str:
@@ -356,50 +318,3 @@ _ROUTES = [
     (r"/detect", "POST", FaceApiStandIn.detect),
     (r"/identify", "POST", FaceApiStandIn.identify),
 ]
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # the SDK keeps connections alive
-    standin: FaceApiStandIn
-
-    def do_GET(self):
-        self._serve()
-
-    do_PUT = do_POST = do_DELETE = do_GET
-
-    def _serve(self):
-        arrived = time.monotonic()
-        chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
-        body = self._read_chunked() if chunked else self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        status, headers, payload = self.standin.answer(self.command, self.path, self.headers, body)
-        url = urlparse(self.path)
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-        self.standin.log.append(Logged(self.command, url.path, query, status, chunked, arrived))
-        if self.standin.delay_s:
-            time.sleep(self.standin.delay_s)
-        data = b"" if payload is None else json.dumps(payload).encode()
-        try:
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            if data:
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True  # the client gave up waiting (a timeout test)
-
-    def _read_chunked(self) -> bytes:
-        parts = []
-        while True:
-            size = int(self.rfile.readline().split(b";")[0].strip(), 16)
-            if size == 0:
-                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass  # trailers
-                return b"".join(parts)
-            parts.append(self.rfile.read(size))
-            self.rfile.readline()  # the CRLF after each chunk
-
-    def log_message(self, format, *args):
-        pass  # keep test output quiet

@@ -11,6 +11,7 @@ import keyring.errors
 import pytest
 
 from core import credentials
+from core.recognizers.services import keys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -91,7 +92,7 @@ def _use_keyring(monkeypatch, backend):
     previous = keyring.get_keyring()
     keyring.set_keyring(backend)
     monkeypatch.delenv(credentials.ENV_KEY, raising=False)
-    monkeypatch.setattr(credentials, "_session_key", None)
+    monkeypatch.setattr(keys, "_memory", {})  # secrets kept in memory where there is no keyring, every service's
     return previous
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import socket
 import time
 from pathlib import Path
 
@@ -14,38 +13,18 @@ from PIL import Image
 
 from core import credentials
 from core.images import NoFaceFound, UnusableImage, load_rgb
-from core.jobs import Cancelled, Job
+from core.jobs import Cancelled
 from core.recognizers import azure
 from core.recognizers.azure import (AzureAuthError, AzureConflict, AzureEndpointError, AzureError, AzureForbidden,
                                     AzureNotApproved, AzureRateLimited, AzureRecognizer, AzureServiceError, AzureTrainingError,
                                     AzureUnreachable)
 from core.recognizers.dlib import DlibRecognizer
+from core.recognizers.services import keys
 from tests.azure_standin import FaceApiStandIn
+from tests.service_helpers import Notes, closed_port, photo  # noqa: F401 - closed_port is a fixture
 
 FAST = dict(calls_per_second=1000, poll_interval_s=0.05, backoff_s=0.05)
 PEOPLE = ("01", "02", "03")
-
-
-class Notes(Job):
-    """A real Job that keeps every note, as the command line's log would show them."""
-
-    def __init__(self):
-        super().__init__(lambda progress: None)
-        self.notes: list[str] = []
-
-    def note(self, message: str) -> None:
-        self.notes.append(message)
-
-
-@pytest.fixture
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]  # nothing listens there once the socket is closed
-
-
-def photo(imm: Path, person: str, number: int) -> Path:
-    return next(imm.glob(f"{person}-{number}[mf].jpg"))  # IMM names end in the person's sex
 
 
 def run_azure(server: FaceApiStandIn, imm: Path, people=PEOPLE, train=(1, 2, 3), test=(4, 5, 6), **options):
@@ -384,7 +363,7 @@ def test_key_saved_in_the_keyring(memory_keyring):
     message = credentials.save_key("  secret-key-1  ")
     assert "Saved" in message and "secret-key-1" not in message
     assert memory_keyring.stored == {(credentials.SERVICE, credentials.ACCOUNT): "secret-key-1"}
-    assert credentials._session_key is None
+    assert (credentials.NAME, credentials.ACCOUNT) not in keys._memory
     assert credentials.load_key() == "secret-key-1"
     credentials.forget_key()
     assert credentials.load_key() is None and memory_keyring.stored == {}

@@ -8,7 +8,8 @@ from ..console import ProgressPrinter
 from ..images import IMAGE_SUFFIXES
 from ..jobs import Job
 from ..split import choose_strangers
-from .engine import EXTRACTORS, REPORT_NAME, CloakSettings, cloak_photos
+from ..catalogue import cloak_targets
+from .engine import REPORT_NAME, CloakSettings, cloak_photos
 from .modes import get_mode, normalise_version
 from .settings import parse_target_pool
 
@@ -21,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--th", type=float, help="custom mode: DSSIM budget")
     parser.add_argument("--steps", type=int, help="custom mode: optimisation steps")
     parser.add_argument("--lr", type=float, help="custom mode: learning rate")
-    parser.add_argument("--extractor", default="dlib", help=f"networks to cloak against, comma-separated: {', '.join(EXTRACTORS)}")
+    parser.add_argument("--extractor", default="dlib", help=f"networks to cloak against, comma-separated: {', '.join(cloak_targets())}")
     parser.add_argument("--seed", type=int, default=0, help="seed for target choice and the starting point")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="auto uses CUDA when present")
     parser.add_argument("--target-pool", help="0.3: study (default: the other people in --input), strangers:N (N people of "

@@ -16,7 +16,8 @@ from pathlib import Path
 from ..jobs import NO_JOB, Job
 from ..pairing import match_cloaks
 from ..prepared import Condition, PreparedCondition
-from .engine import EXTRACTORS, CloakSettings, cloak_photos
+from .engine import CloakSettings, cloak_photos
+from .extractors import check_names
 from .external import ORIGINAL_MODES, command_words, run_original
 from .modes import get_mode, normalise_version
 from .settings import STUDY_POOL_LABEL, parse_target_pool
@@ -30,10 +31,7 @@ def _extractor_names(value) -> tuple[str, ...]:
     if value is None:
         return ("dlib",)
     names = [v.strip() for v in (value.split(",") if isinstance(value, str) else value) if v.strip()]
-    for name in names:
-        if name not in EXTRACTORS:
-            raise ValueError(f"Unknown extractor '{name}': use {', '.join(EXTRACTORS)}.")
-    return tuple(dict.fromkeys(names)) or ("dlib",)
+    return tuple(check_names(names)) if names else ("dlib",)
 
 
 def cloaking_condition(spec: str, **options) -> Condition:

@@ -23,7 +23,7 @@ from ..models.zoo import user_data_dir
 from . import cache
 from . import targets as target_selection
 from .crops import VIEW_NAME
-from .extractors import EXTRACTORS, check_names, embed, load_extractor, resolve_device, run_flushed
+from .extractors import check_names, embed, load_extractor, resolve_device, run_flushed
 from .fawkes_v031 import cloak_towards
 from .fawkes_v10 import cloak_away
 from .merge import write_faces
@@ -34,7 +34,7 @@ from .report import REPORT_NAME, CloakReport, psnr, write_csv
 from .settings import CloakSettings
 
 __all__ = ["CloakSettings", "CloakReport", "cloak_photos", "load_extractor", "resolve_device",
-           "MODES", "EXTRACTORS", "REPORT_NAME"]
+           "MODES", "REPORT_NAME"]
 
 def cloak_photos(photos: list[Path], out_dir: Path, settings: CloakSettings, job: Job = NO_JOB,
                  pool: dict[str, list[Path]] | None = None, person_of: dict[Path, str] | None = None) -> list[CloakReport]:

@@ -7,11 +7,10 @@ import threading
 
 import torch
 
+from ..catalogue import cloak_targets, tracker
 from ..models.base import FaceEmbedder
 from ..torch_threads import MACHINE_THREADS, torch_threads
 
-# extractor name -> module under core.models holding a FaceEmbedder with that ``name``
-EXTRACTORS = {"dlib": "dlib_resnet", "mobileface": "mobileface", "faceres": "faceres"}
 
 _cache: dict[tuple[str, str], FaceEmbedder] = {}
 _lock = threading.Lock()
@@ -80,8 +79,8 @@ def check_names(names) -> list[str]:
     if not names:
         raise ValueError("Choose at least one extractor to cloak against.")
     for name in names:
-        if name not in EXTRACTORS:
-            raise ValueError(f"Unknown extractor '{name}': use {', '.join(EXTRACTORS)}.")
+        if name not in cloak_targets():
+            raise ValueError(f"Unknown extractor '{name}': use {', '.join(cloak_targets())}.")
     return names
 
 
@@ -91,11 +90,8 @@ def load_extractor(name: str, device: torch.device) -> FaceEmbedder:
     with _lock:
         key = (name, str(device))
         if key not in _cache:
-            module = importlib.import_module(f"core.models.{EXTRACTORS[name]}")
-            classes = [c for c in vars(module).values() if isinstance(c, type) and issubclass(c, FaceEmbedder) and c.name == name]
-            if not classes:
-                raise RuntimeError(f"core.models.{EXTRACTORS[name]} has no '{name}' face embedder.")
-            model = classes[0]().to(device).eval()
+            module, cls = tracker(name).network.split(":")
+            model = getattr(importlib.import_module(module), cls)().to(device).eval()
             model.requires_grad_(False)
             _cache[key] = model
         return _cache[key]

@@ -1,8 +1,9 @@
 """Microsoft Azure Face (PersonGroup train + identify) as a recognizer backend.
 
 Everything Azure-specific lives in this file and its two helpers, ``azure_errors`` (what each failure means)
-and ``azure_session`` (pacing and retries), behind the ``Recognizer`` interface, so that moving from the
-archived SDK ``azure-cognitiveservices-vision-face`` to its successor touches nothing else.
+and ``azure_session`` (the SDK's client on the shared ``services`` session: pacing, retries, scrubbing), behind
+the ``Recognizer`` interface, so that moving from the archived SDK ``azure-cognitiveservices-vision-face`` to its
+successor touches nothing else.
 
 What it does for one study run: one PersonGroup with a unique id (created at the first ``enrol``, deleted
 by ``close``), one Person per identity, training photos added with a fresh stream on every attempt,
@@ -21,85 +22,57 @@ from pathlib import Path
 
 import numpy as np
 from azure.cognitiveservices.vision.face.version import VERSION as SDK_VERSION
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from ..credentials import resolve_azure
-from ..images import NoFaceFound, UnusableImage, load_rgb
+from ..images import NoFaceFound, UnusableImage
 from ..jobs import NO_JOB, Job
 from .azure_errors import (LIMITED_ACCESS, AzureAuthError, AzureConflict, AzureEndpointError, AzureError,
                            AzureForbidden, AzureNotApproved, AzureNotFound, AzureRateLimited, AzureServiceError,
                            AzureTrainingError, AzureUnreachable)
-from .azure_session import CallPlan, _AzureSession, normalise_endpoint
+from .azure_session import SERVICE, _AzureSession, normalise_endpoint
 from .base import DEFAULT_THRESHOLD, Candidate, Recognizer
+from .services import photos
+from .services.leftovers import PREFIX, Leftover
+from .services.plan import ServicePlan
 
 __all__ = [  # the errors and session helpers are re-exported so that imports from here keep working
     "AzureRecognizer", "CallPlan", "LeftoverGroup", "upload_bytes", "test_connection", "leftover_groups",
-    "delete_group", "GROUP_PREFIX", "MODELS", "CALLS_PER_SECOND", "LIMITED_ACCESS", "normalise_endpoint",
+    "delete_group", "GROUP_PREFIX", "MODELS", "CALLS_PER_SECOND", "LIMITS", "LIMITED_ACCESS", "normalise_endpoint",
     "AzureError", "AzureAuthError", "AzureNotApproved", "AzureForbidden", "AzureEndpointError", "AzureUnreachable",
     "AzureNotFound", "AzureConflict", "AzureRateLimited", "AzureServiceError", "AzureTrainingError",
 ]
 
-GROUP_PREFIX = "fawkes-tracker-"
+GROUP_PREFIX = PREFIX  # "fawkes-tracker-", as every object this app makes on a service
 MODELS = {  # our name -> (recognition model, detection model); never mix them between group and detect
     "latest": ("recognition_04", "detection_03"),
     "2020": ("recognition_01", "detection_01"),  # what the reference study used (the SDK defaults then)
 }
 CALLS_PER_SECOND = {"free": 20 / 60, "standard": 10.0}  # F0 and S0 rate limits
-MAX_UPLOAD_BYTES = 6 * 1024 * 1024
-MIN_UPLOAD_BYTES = 1024
-DOWNSCALED_SIDE = 1920  # Azure's detector works on at most about 1920×1080 anyway
-AZURE_FORMATS = {"JPEG", "PNG", "GIF", "BMP"}
+LIMITS = photos.PhotoLimits(  # Azure takes 1 KB to 6 MB of JPEG, PNG, GIF or BMP, any side we would send
+    SERVICE, max_bytes=6 * 1024 * 1024, max_side=None, formats=frozenset({"JPEG", "PNG", "GIF", "BMP"}), min_side=0,
+    min_bytes=1024, shrink_side=1920,  # a copy of a photo over 6 MB: Azure's detector looks at about 1920×1080 at most
+)
+CallPlan = ServicePlan  # the name before the shared service layer
 
 
 @dataclass(frozen=True)
-class LeftoverGroup:
-    group_id: str
-    name: str
-    user_data: str
+class LeftoverGroup(Leftover):
+    """A person group left by a crashed run: a ``Leftover`` that keeps Azure's name and user data too."""
+
+    name: str = ""
+    user_data: str = ""
+
+    @property
+    def group_id(self) -> str:
+        return self.object_id
 
 
 def upload_bytes(photo: Path) -> tuple[bytes, str | None]:
     """The bytes to send for ``photo`` and a note when they are not the file as it is: a copy scaled down
-    when the file is over Azure's 6 MB limit, or a JPEG copy when Azure cannot read the format."""
-    photo = Path(photo)
-    try:
-        data = photo.read_bytes()
-    except FileNotFoundError:
-        raise UnusableImage(photo, "the file does not exist") from None
-    if len(data) < MIN_UPLOAD_BYTES:
-        raise UnusableImage(photo, "the file is under 1 KB, which Azure refuses")
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            fmt, turned = img.format, img.getexif().get(0x0112, 1) != 1
-    except (UnidentifiedImageError, OSError):
-        raise UnusableImage(photo, "not an image file Pillow can read") from None
-    if fmt in AZURE_FORMATS and len(data) <= MAX_UPLOAD_BYTES and not turned:
-        return data, None
-    rgb = load_rgb(photo)  # upright, as every local recognizer sees it
-    height, width = rgb.shape[:2]
-    side = DOWNSCALED_SIDE if len(data) > MAX_UPLOAD_BYTES else max(width, height)
-    while True:
-        scale = min(1.0, side / max(width, height))
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        small = rgb if scale == 1 else np.asarray(Image.fromarray(rgb).resize(size, Image.LANCZOS))
-        encoded = _jpeg(small)
-        if len(encoded) <= MAX_UPLOAD_BYTES:
-            break
-        side = round(side * 0.75)
-    if len(data) > MAX_UPLOAD_BYTES:
-        return encoded, (
-            f"{photo.name} is {len(data) / 2**20:.1f} MB, over Azure's 6 MB limit: sent a copy scaled down from "
-            f"{width}×{height} to {size[0]}×{size[1]} ({len(encoded) / 2**20:.1f} MB)."
-        )
-    if fmt not in AZURE_FORMATS:
-        return encoded, f"{photo.name}: Azure does not read {fmt} files, so a JPEG copy was sent."
-    return encoded, None  # only turned upright by its EXIF orientation
-
-
-def _jpeg(rgb: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format="JPEG", quality=95)
-    return buf.getvalue()
+    when the file is over Azure's 6 MB limit, or a JPEG copy when Azure cannot read the format or it had to be
+    turned upright."""
+    return photos.upload_bytes(photo, LIMITS)
 
 
 def _probe_image() -> bytes:
@@ -179,10 +152,10 @@ class AzureRecognizer(Recognizer):
         """Where notes go (waits for the server, scaled photos) and whose cancel stops our waits."""
         self._session.job = job
 
-    def plan(self, people: int, training_photos: int, test_photos: int) -> CallPlan:
+    def plan(self, people: int, training_photos: int, test_photos: int) -> ServicePlan:
         """How many calls a run needs and the least time that takes at the chosen pace."""
         calls = 1 + 1 + people + training_photos + 1 + 3 + 2 * test_photos + 1  # probe, group, ..., delete
-        return CallPlan(calls, (calls - 1) / self._session.calls_per_second)
+        return ServicePlan(SERVICE, calls, (calls - 1) / self._session.calls_per_second)
 
     def describe(self) -> dict:
         return {
@@ -377,7 +350,9 @@ def leftover_groups(endpoint: str, key: str, job: Job = NO_JOB, *, tier: str = "
                                 lambda: session.client.person_group.list(start=start, top=1000))
             found += [g for g in page if g.person_group_id.startswith(GROUP_PREFIX)]
             if len(page) < 1000:
-                return [LeftoverGroup(g.person_group_id, g.name or "", g.user_data or "") for g in found]
+                return [LeftoverGroup("azure", g.person_group_id, f"person group {g.person_group_id}"
+                                      + (f" ({g.name})" if g.name else ""), g.name or "", g.user_data or "")
+                        for g in found]
             start = page[-1].person_group_id
 
 

@@ -1,17 +1,24 @@
 """The failures of the Azure Face backend, in plain words.
 
-Every failure becomes either ``UnusableImage``/``NoFaceFound`` (this photo only: record it and go on) or
-an ``AzureError`` (stop the study: wrong key, not approved, unreachable, ...). This module maps the SDK's
+Every failure becomes either ``UnusableImage``/``NoFaceFound`` (this photo only: record it and go on), a
+``Retryable`` (429 or 5xx: the shared session waits and tries again) or an ``AzureError`` (stop the study: wrong
+key, not approved, unreachable, ...), a ``ServiceError`` like every online tracker's. This module maps the SDK's
 error answers and connection failures onto them; the key never appears in any message.
 """
 from __future__ import annotations
 
+import email.utils
+import re
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
 import requests
+from azure.cognitiveservices.vision.face.models import APIErrorException
+from msrest.exceptions import ClientRequestError, ValidationError
 
 from ..images import NoFaceFound, UnusableImage
+from .services.errors import Retryable, ServiceError
 
 LIMITED_ACCESS = (
     "This Azure Face resource is not approved for identification. Since June 2022 Microsoft restricts "
@@ -20,7 +27,7 @@ LIMITED_ACCESS = (
 )
 
 
-class AzureError(Exception):
+class AzureError(ServiceError):
     """A failure that stops the whole study (per-photo problems raise ``UnusableImage`` instead)."""
 
     fatal = True
@@ -66,6 +73,31 @@ class AzureTrainingError(AzureError):
     """Training failed or did not finish in time."""
 
 
+class AzureRetry(Retryable):
+    """A 429 or 5xx answer, worth another try; ``answer`` is kept to say it plainly if no try is left."""
+
+    def __init__(self, answer: APIErrorException):
+        status = answer.response.status_code
+        super().__init__("rate limit" if status == 429 else f"server error {status}", _retry_after(answer))
+        self.answer = answer
+
+
+def translate(exc: Exception, what: str, photo: Path | None, endpoint: str, timeout_s: float,
+              scrub: Callable[[str], str]) -> Exception:
+    """Our exception for what one SDK call raised: ``AzureRetry``, an ``AzureError``, or a per-photo
+    ``UnusableImage``/``NoFaceFound``; anything else (a bug) as it is."""
+    if isinstance(exc, APIErrorException):
+        status = exc.response.status_code
+        if status == 429 or status >= 500:
+            return AzureRetry(exc)
+        return api_error(exc, what, photo, 1, endpoint, scrub)
+    if isinstance(exc, ClientRequestError):
+        return connection_error(exc, endpoint, timeout_s)
+    if isinstance(exc, ValidationError):
+        return AzureError(f"Azure {what}: the request was refused before sending ({exc}).")
+    return exc
+
+
 def api_error(exc, what: str, photo: Path | None, attempts: int, endpoint: str,
               scrub: Callable[[str], str]) -> Exception:
     """Our exception for an Azure error answer to ``what``; ``scrub`` hides the key in the service's message."""
@@ -107,7 +139,6 @@ def api_error(exc, what: str, photo: Path | None, attempts: int, endpoint: str,
     return AzureError(f"Azure {what} failed ({status} {code}): {message}")
 
 
-
 def connection_error(exc, endpoint: str, timeout_s: float) -> AzureError:
     """Our exception for a request that got no answer (refused, unknown host, TLS, timeout)."""
     cause = exc.__context__ or exc.__cause__
@@ -143,3 +174,19 @@ def _error_parts(exc) -> tuple[str, str, str]:
     inner_code = str(inner.get("code", "")) if isinstance(inner, dict) else ""
     return str(error.get("code", "")), str(error.get("message", "")), inner_code
 
+
+def _retry_after(exc) -> float | None:
+    """Seconds Azure asked us to wait: the Retry-After header, else 'try again in N seconds' in the message."""
+    header = exc.response.headers.get("Retry-After")
+    if header:
+        try:
+            return max(0.0, float(header))
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(header)
+                return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+            except (TypeError, ValueError):
+                pass
+    _, message, _ = _error_parts(exc)
+    found = re.search(r"(?:try again in|retry after)\s+(\d+(?:\.\d+)?)\s*second", message, re.IGNORECASE)
+    return float(found.group(1)) if found else None

@@ -1,26 +1,22 @@
-"""Recognizer backends by name. A new backend is one file plus one line here."""
+"""Recognizer backends by name, from ``core.catalogue``: a new backend is one file plus one catalogue entry."""
 from __future__ import annotations
 
 import importlib
 
+from ..catalogue import offline_names, tracker
 from .base import Recognizer
-
-BACKENDS = {
-    "dlib": ("core.recognizers.dlib", "DlibRecognizer"),
-    "mobileface": ("core.recognizers.embedding", "MobileFaceRecognizer"),
-    "faceres": ("core.recognizers.embedding", "FaceResRecognizer"),
-    "azure": ("core.recognizers.azure", "AzureRecognizer"),
-}
-LOCAL = ("dlib", "mobileface", "faceres")
 
 
 def recognizer_class(name: str) -> type[Recognizer]:
-    if name not in BACKENDS:
-        raise ValueError(f"Unknown recognizer '{name}': choose one of {', '.join(BACKENDS)}.")
-    module, cls = BACKENDS[name]
+    module, cls = tracker(name).recognizer.split(":")
     return getattr(importlib.import_module(module), cls)
 
 
 def make_recognizer(name: str, **options) -> Recognizer:
     """A ready backend; ``options`` are the backend's own settings (threshold, Azure endpoint, ...)."""
     return recognizer_class(name)(**options)
+
+
+def is_local(name: str) -> bool:
+    """Runs on this computer (its clean calibration costs nothing but time)."""
+    return name in offline_names()

@@ -14,6 +14,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..catalogue import offline_names
+from ..recognizers.services.secrets import SECRET_OPTIONS
 from ..condition_names import plain_condition
 from ..datasets import Dataset, open_dataset
 from ..images import NoFaceFound, UnusableImage, write_bytes_atomic
@@ -22,7 +24,7 @@ from ..results import ERROR, NO_FACE, ResultRow, outcome_for, package_versions, 
 from .answer import CLEAN, Answer, answer_for, upload_steps, what_it_means
 from .photos import MIN_PHOTOS, MyPhotos, find_my_photos, split_my_photos
 
-LOCAL_RECOGNIZERS = ("dlib", "mobileface", "faceres")
+LOCAL_RECOGNIZERS = tuple(offline_names())  # what a check asks unless the user ticks an online service
 RECOGNIZER_SECONDS_PER_PHOTO = 0.25  # a rough local figure for the time estimate
 AZURE_SECONDS_PER_CALL = {"free": 3.0, "standard": 0.1}
 
@@ -55,7 +57,7 @@ class SelfCheckConfig:
         data = asdict(self)
         for key in ("photos", "crowd", "out", "cache_dir"):
             data[key] = None if data[key] is None else str(data[key])
-        data["recognizer_options"] = {n: {k: v for k, v in o.items() if k != "key"} for n, o in self.recognizer_options.items()}
+        data["recognizer_options"] = {n: {k: v for k, v in o.items() if k not in SECRET_OPTIONS} for n, o in self.recognizer_options.items()}
         return data
 
 

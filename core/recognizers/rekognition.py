@@ -1,0 +1,356 @@
+"""Amazon Rekognition (a face collection, one user per person, SearchUsersByImage) as a recognizer backend.
+
+What it does for one study run: a collection named ``fawkes-tracker-<uuid>`` made at the first ``enrol``;
+each training photo added with ``IndexFaces`` (the largest face, no quality filter, so that a cloaked face is
+judged rather than dropped); at ``train`` each person becomes a Rekognition *user* holding their faces
+(``CreateUser`` + ``AssociateFaces``); each test photo is searched with ``SearchUsersByImage`` asking for every
+user with any similarity; ``close`` deletes the collection, after a cancel too.
+
+Why users and not single faces: a person's several training faces are then matched as one identity, as
+Azure's person groups and the trackers of the Fawkes paper do, rather than the test face's best single look-alike.
+
+How we talk to AWS (credentials, botocore's retries off, errors in words) lives in ``rekognition_client``;
+waiting, retrying, cancelling and hiding the secret key in ``services``.
+"""
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from pathlib import Path
+
+import boto3
+
+from ..images import NoFaceFound, UnusableImage
+from ..jobs import NO_JOB, Job
+from .base import Candidate, Recognizer
+from .rekognition_client import SERVICE, AlreadyExists, CollectionGone, Connection
+from .services.errors import ServiceError
+from .services.leftovers import PREFIX, Leftover
+from .services.photos import PhotoLimits, upload_bytes
+from .services.plan import ServicePlan
+from .services.retry import RetryPolicy
+
+__all__ = ["RekognitionRecognizer", "leftover_collections", "delete_collection", "test_connection", "LIMITS",
+           "CALLS_PER_SECOND", "DEFAULT_LINE", "PRICE_PER_IMAGE", "PRICE_DATE"]
+
+CALLS_PER_SECOND = 5.0  # a new account's default TPS for the face APIs in most regions
+DEFAULT_LINE = 0.8  # SearchUsersByImage's own default UserMatchThreshold, 80, as a 0..1 confidence
+# Documented set quotas (Guidelines and quotas in Amazon Rekognition): raw image bytes up to 5 MB, JPEG or PNG,
+# at least 80 px on each side. No largest size is documented for the face APIs; 10,000 px is the one Rekognition
+# documents for its other image APIs, and no camera photo comes near it.
+LIMITS = PhotoLimits(SERVICE, max_bytes=5 * 1024 * 1024, max_side=10_000, min_side=80)
+# Price list: Rekognition Image "Group 1" APIs (IndexFaces, AssociateFaces, SearchUsersByImage, …), US East
+# (N. Virginia), first 1 million images a month: USD 1.00 per 1,000 images. CreateCollection, CreateUser,
+# ListUsers and DeleteCollection are not billed; face storage (USD 0.00001 a face a month) ends with the collection.
+# The price has stood for years; PRICE_DATE is when it was last checked (against secondary sources, as this
+# machine could not reach aws.amazon.com/rekognition/pricing): re-read the page and move the date on when it changes.
+PRICE_PER_IMAGE = 1.00 / 1000
+PRICE_DATE = "2026-12-02"
+PRICE_NOTE = "US East price, first million images a month; other regions differ a little; the AWS free tier may cover it"
+MAX_USERS = 500  # SearchUsersByImage's MaxUsers at most
+FACES_PER_CALL = FACES_PER_USER = 100  # AssociateFaces takes 100 faces a call, and a user holds 100 at most
+UNINDEXED = {  # IndexFaces' reasons for a face it saw but did not add, in words
+    "EXTREME_POSE": "the head is turned too far", "LOW_BRIGHTNESS": "too dark", "LOW_SHARPNESS": "too blurry",
+    "LOW_CONFIDENCE": "not sure it is a face", "SMALL_BOUNDING_BOX": "the face is too small",
+    "LOW_FACE_QUALITY": "the face's quality is too low", "EXCEEDS_MAX_FACES": "more faces than one",
+}
+USERS_WHY = ("each person is one Rekognition user holding all their training faces, so that they are matched as one "
+             "identity, as Azure's person groups and the Fawkes paper's trackers do")
+
+
+def _safe_id(text: str, most: int) -> str:
+    """``text`` within Rekognition's id pattern ``[a-zA-Z0-9_.\\-:]+``."""
+    return (re.sub(r"[^A-Za-z0-9_.\-:]", "_", text) or "_")[:most]
+
+
+class RekognitionRecognizer(Recognizer):
+    name = "rekognition"
+    score_name = "Rekognition user similarity ÷ 100"
+    score_kind = "confidence"  # score and confidence are both similarity/100; see confidence_doc
+    higher_is_better = True
+    threshold = DEFAULT_LINE
+    confidence_doc = (
+        "Amazon Rekognition: the similarity (0..100) SearchUsersByImage gives each person, divided by 100, asked with "
+        "UserMatchThreshold 0 so that every person's similarity is recorded. In a study with the clean condition its "
+        "threshold is calibrated like the other recognizers'; without one, a face counts as identified when the best "
+        "person is the right one with similarity ≥ 80 (threshold 0.8), Rekognition's own default."
+    )
+
+    def __init__(self, *, key_id: str | None = None, key: str | None = None, region: str | None = None,
+                 threshold: float = DEFAULT_LINE, calls_per_second: float = CALLS_PER_SECOND, max_retries: int = 6,
+                 backoff_s: float = 2.0, timeout_s: float = 30.0, user_timeout_s: float = 120.0,
+                 poll_interval_s: float = 1.0, job: Job = NO_JOB):
+        """``key_id``/``key``: an explicit AWS key pair (from the window); without them boto3's chain is used
+        (environment, ~/.aws, the pair saved in the window). ``region``: else AWS_DEFAULT_REGION or the profile's."""
+        self.threshold = threshold
+        self.policy = RetryPolicy(max_retries=max_retries, backoff_s=backoff_s)
+        self._conn = Connection(key_id=key_id, key=key, region=region, rate=calls_per_second, policy=self.policy,
+                                timeout_s=timeout_s, job=job)
+        self.user_timeout_s, self.poll_interval_s = user_timeout_s, poll_interval_s
+        self.collection_id: str | None = None
+        self.face_model_version: str | None = None
+        self._open = False  # the collection exists and is ours to delete
+        self._faces: dict[str, list[str]] = {}  # person -> FaceIds indexed for them
+        self._associated: dict[str, int] = {}  # person -> how many of their faces the user holds
+        self._user_ids: dict[str, str] = {}  # person -> UserId
+        self._people: dict[str, str] = {}  # UserId -> person
+        self._trained = False
+        self.changed_uploads: list[str] = []  # notes about photos sent as a shrunk or re-encoded copy
+        self.training_notes: list[str] = []  # faces Rekognition would not give a person
+
+    # -- settings and progress -------------------------------------------------------------------------------
+
+    @property
+    def session(self):
+        return self._conn.session
+
+    @property
+    def calls_made(self) -> int:
+        return self.session.calls_made
+
+    def set_job(self, job: Job) -> None:
+        """Where notes go (waits, shrunk photos) and whose cancel stops our waits."""
+        self.session.job = job
+
+    def plan(self, people: int, training_photos: int, test_photos: int) -> ServicePlan:
+        """Calls, time at the pace, photos sent and price, told before any photo leaves the computer."""
+        per_person = training_photos / people if people else 0
+        associate = people * max(1, math.ceil(min(per_person, FACES_PER_USER) / FACES_PER_CALL))
+        calls = 1 + training_photos + people + associate + test_photos + 1  # create … delete the collection
+        billed = training_photos + associate + test_photos
+        return ServicePlan(SERVICE, calls, (calls - 1) / self.session.rate, training_photos + test_photos,
+                           cost=billed * PRICE_PER_IMAGE, price_date=PRICE_DATE, price_note=PRICE_NOTE)
+
+    def describe(self) -> dict:
+        return {
+            **super().describe(),
+            "service": "Amazon Rekognition (IndexFaces, users, SearchUsersByImage)",
+            "sdk": f"boto3 {boto3.__version__}",
+            "region": self._conn.region,
+            "endpoint": self._conn.endpoint if self._conn.endpoint_overridden else None,
+            "credentials_from": self._conn.key_source,
+            "collection": self.collection_id,
+            "face_model_version": self.face_model_version,
+            "matching": "users", "matching_why": USERS_WHY,
+            "quality_filter": "NONE",
+            "own_line": "similarity ≥ 80 (threshold 0.8, Rekognition's default) where the study has no clean "
+                        "condition to calibrate on",
+            **self.session.describe(),
+            "calls_made": self.calls_made, "retries": self.session.retries,
+            "price": {"per_1000_images": PRICE_PER_IMAGE * 1000, "currency": "USD", "price_list": PRICE_DATE},
+            "changed_uploads": list(self.changed_uploads),
+            "training_notes": list(self.training_notes),
+        }
+
+    # -- the Recognizer interface ----------------------------------------------------------------------------
+
+    def enrol(self, person: str, photo: Path) -> None:
+        data = self._upload(photo)
+        self._ensure_collection()
+        answer = self._conn.call(f"adding {Path(photo).name} to {person}", "index_faces", photo,
+                                 CollectionId=self.collection_id, Image={"Bytes": data},
+                                 ExternalImageId=_safe_id(person, 255), MaxFaces=1, QualityFilter="NONE")
+        records = answer.get("FaceRecords") or []
+        if not records:
+            refused = answer.get("UnindexedFaces") or []
+            if not refused:
+                raise NoFaceFound(photo)
+            reasons = sorted({r for face in refused for r in face.get("Reasons") or []}) or ["no reason given"]
+            raise UnusableImage(photo, "Amazon Rekognition saw a face but would not index it ("
+                                + ", ".join(UNINDEXED.get(r, r.lower()) for r in reasons) + ")")
+        self._faces.setdefault(person, []).append(records[0]["Face"]["FaceId"])  # the largest face
+        self._trained = False
+
+    def train(self, job: Job = NO_JOB) -> None:
+        if job is not NO_JOB:
+            self.set_job(job)
+        people = [p for p, faces in self._faces.items() if faces]
+        if not people:
+            raise RuntimeError("No training photo could be enrolled, so there is nobody to recognise.")
+        statuses = [self._fill_user(person) for person in people]
+        if any(status not in (None, "ACTIVE") for status in statuses):
+            self._wait_for_users()
+        self._trained = True
+
+    def identify(self, photo: Path) -> list[Candidate]:
+        if not self._trained:
+            self.train()
+        data = self._upload(photo)
+        answer = self._conn.call(f"searching for {Path(photo).name}", "search_users_by_image", photo,
+                                 CollectionId=self.collection_id, Image={"Bytes": data}, UserMatchThreshold=0.0,
+                                 MaxUsers=min(MAX_USERS, max(1, len(self._people))), QualityFilter="NONE")
+        if not answer.get("SearchedFace"):  # Rekognition's answer when it finds no face to search with
+            raise NoFaceFound(photo)
+        matches = [(float(m["Similarity"]), self._people[m["User"]["UserId"]])
+                   for m in answer.get("UserMatches") or [] if m.get("User", {}).get("UserId") in self._people]
+        matches.sort(key=lambda m: (-m[0], m[1]))
+        return [Candidate(person, similarity / 100, similarity / 100) for similarity, person in matches]
+
+    def close(self) -> None:
+        """Delete this run's collection, after a cancel too; on failure say so (it then shows as a leftover)."""
+        if self._open:
+            self._open = False
+            self.session.closing = True
+            try:
+                self._conn.call("deleting the collection", "delete_collection", CollectionId=self.collection_id)
+            except CollectionGone:
+                pass
+            except ServiceError as exc:
+                self.session.note(f"Could not delete the Amazon Rekognition collection {self.collection_id}: {exc} "
+                                  "Delete it from the settings (left-over collections).")
+            finally:
+                self.session.closing = False
+        self._conn.close()
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+
+    def _upload(self, photo: Path) -> bytes:
+        data, note = upload_bytes(photo, LIMITS)
+        if note:
+            self.changed_uploads.append(note)
+            self.session.note(note)
+        return data
+
+    def _ensure_collection(self) -> None:
+        if self.collection_id is not None:
+            return
+        collection = f"{PREFIX}{uuid.uuid4().hex}"
+        try:
+            answer = self._conn.call("creating the collection", "create_collection", CollectionId=collection)
+        except AlreadyExists:  # our own create, whose answer was lost and retried: the id is a fresh uuid
+            answer = {}
+        self.collection_id, self._open = collection, True
+        self.face_model_version = answer.get("FaceModelVersion")
+
+    def _user_id(self, person: str) -> str:
+        if person not in self._user_ids:
+            base, n = _safe_id(person, 120), 1
+            user = base
+            while user in self._people:  # two names the same once made safe
+                n += 1
+                user = f"{base}.{n}"
+            self._user_ids[person], self._people[user] = user, person
+        return self._user_ids[person]
+
+    def _fill_user(self, person: str) -> str | None:
+        """Create ``person``'s user if needed and give it their faces not yet given; its status, or None if
+        nothing was sent."""
+        fresh = person not in self._user_ids
+        user = self._user_id(person)
+        if fresh:
+            token = uuid.uuid4().hex  # the same on a retry, so a lost answer cannot make the user twice
+            self._conn.call(f"creating person {person}", "create_user", CollectionId=self.collection_id, UserId=user,
+                            ClientRequestToken=token)
+            self._associated[person] = 0
+        faces = self._faces[person]
+        todo = faces[self._associated[person]:FACES_PER_USER]
+        if len(faces) > FACES_PER_USER and self._associated[person] < FACES_PER_USER:
+            self._note_training(f"{person}: only {FACES_PER_USER} of {len(faces)} training faces used, the most "
+                                "a Rekognition user can hold.")
+        status = None
+        for start in range(0, len(todo), FACES_PER_CALL):
+            chunk, token = todo[start:start + FACES_PER_CALL], uuid.uuid4().hex
+            answer = self._conn.call(f"giving {person} their faces", "associate_faces",
+                                     CollectionId=self.collection_id, UserId=user, FaceIds=chunk,
+                                     UserMatchThreshold=0.0, ClientRequestToken=token)
+            for failed in answer.get("UnsuccessfulFaceAssociations") or []:
+                reasons = ", ".join(failed.get("Reasons") or []) or "no reason given"
+                self._note_training(f"{person}: Amazon Rekognition did not add one training face to the person "
+                                    f"({reasons}).")
+            status = answer.get("UserStatus") or status
+        self._associated[person] = min(len(faces), FACES_PER_USER)
+        return status
+
+    def _wait_for_users(self) -> None:
+        """Poll ListUsers until every person is ACTIVE: a search would miss a user still UPDATING."""
+        waited = 0.0
+        while True:
+            statuses, token = {}, None
+            while True:
+                page = self._conn.call("checking the people are ready", "list_users", CollectionId=self.collection_id,
+                                       MaxResults=MAX_USERS, **({"NextToken": token} if token else {}))
+                statuses.update({u.get("UserId"): u.get("UserStatus") for u in page.get("Users") or []})
+                token = page.get("NextToken")
+                if not token:
+                    break
+            waiting = [p for u, p in self._people.items() if statuses.get(u) not in ("ACTIVE", None)]
+            if not waiting:
+                return
+            if waited + self.poll_interval_s > self.user_timeout_s:
+                raise ServiceError(f"Amazon Rekognition was still updating {len(waiting)} people after "
+                                   f"{self.user_timeout_s:g} s; try again later.")
+            self.session.wait(self.poll_interval_s)
+            waited += self.poll_interval_s
+
+    def _note_training(self, message: str) -> None:
+        self.training_notes.append(message)
+        self.session.note(message)
+
+
+# -- the window's tools: leftovers, deleting them, testing the connection -------------------------------------
+
+
+def _admin(key_id, key, region, job: Job, max_retries: int = 6, timeout_s: float = 30.0) -> Connection:
+    return Connection(key_id=key_id, key=key, region=region, rate=CALLS_PER_SECOND, job=job, timeout_s=timeout_s,
+                      policy=RetryPolicy(max_retries=max_retries))
+
+
+def leftover_collections(*, key_id: str | None = None, key: str | None = None, region: str | None = None,
+                         job: Job = NO_JOB) -> list[Leftover]:
+    """Collections this app made that still exist (left by a crashed or killed run)."""
+    conn = _admin(key_id, key, region, job)
+    try:
+        ids, token = [], None
+        while True:
+            page = conn.call("listing collections", "list_collections", MaxResults=1000,
+                             **({"NextToken": token} if token else {}))
+            ids += [c for c in page.get("CollectionIds") or [] if c.startswith(PREFIX)]
+            token = page.get("NextToken")
+            if not token:
+                break
+        found = []
+        for collection in ids:
+            try:
+                info = conn.call(f"describing collection {collection}", "describe_collection", CollectionId=collection)
+            except CollectionGone:
+                continue
+            made = info.get("CreationTimestamp")
+            when = f", made {made:%Y-%m-%d %H:%M %Z}" if made else ""
+            faces, people = info.get("FaceCount", 0), info.get("UserCount", 0)
+            found.append(Leftover("rekognition", collection, f"collection {collection} ({faces} face"
+                                  f"{'' if faces == 1 else 's'}, {people} {'person' if people == 1 else 'people'}){when}"))
+        return found
+    finally:
+        conn.close()
+
+
+def delete_collection(collection_id: str, *, key_id: str | None = None, key: str | None = None,
+                      region: str | None = None, job: Job = NO_JOB) -> None:
+    """Delete one collection (one already gone counts as deleted)."""
+    conn = _admin(key_id, key, region, job)
+    conn.session.closing = True  # deleting is cleaning up: it goes through even for a cancelled job
+    try:
+        conn.call(f"deleting collection {collection_id}", "delete_collection", CollectionId=collection_id)
+    except CollectionGone:
+        pass
+    finally:
+        conn.close()
+
+
+def test_connection(*, key_id: str | None = None, key: str | None = None, region: str | None = None,
+                    timeout_s: float = 15.0) -> tuple[bool, str]:
+    """Whether the key pair and region work, in one call (ListCollections); the message says why not."""
+    try:
+        conn = _admin(key_id, key, region, NO_JOB, max_retries=0, timeout_s=timeout_s)
+        try:
+            conn.call("checking the connection", "list_collections", MaxResults=1)
+        finally:
+            conn.close()
+    except ServiceError as exc:
+        return False, str(exc)
+    where = conn.endpoint if conn.endpoint_overridden else f"region {conn.region}"
+    return True, f"Connected to Amazon Rekognition ({where}): the key pair works."
+
+
+test_connection.__test__ = False  # a library function, not a pytest test
