@@ -97,7 +97,6 @@ class _Handler(StandInHandler):
 
 class FaceppStandIn(StandInServer):
     handler = _Handler
-    poll_interval = 0.05
 
     def __init__(self, key: str = "standin-facepp-key-0123456789", secret: str = "standin-facepp-secret-9876543210"):
         super().__init__()

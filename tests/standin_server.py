@@ -75,7 +75,7 @@ class StandInServer:
     ``misbehave``."""
 
     handler: type[StandInHandler]
-    poll_interval = 0.5  # seconds; how soon ``stop`` is noticed by the serving thread
+    poll_interval = 0.05  # seconds; how soon ``stop`` is noticed by the serving thread (each test stops one)
 
     def __init__(self):
         self.fail_next = 0  # that many calls answered with a server error

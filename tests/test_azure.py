@@ -41,6 +41,7 @@ def run_azure(server: FaceApiStandIn, imm: Path, people=PEOPLE, train=(1, 2, 3),
 @functools.lru_cache(maxsize=None)
 def run_dlib(imm: Path, people=PEOPLE, train=(1, 2, 3), test=(4, 5, 6), most=5):
     local = DlibRecognizer()
+    local.expect([photo(imm, p, n) for p in people for n in (*train, *test)])  # described by dlib's workers, in parallel
     for person in people:
         for number in train:
             local.enrol(person, photo(imm, person, number))

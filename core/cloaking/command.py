@@ -4,12 +4,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..catalogue import cloak_targets
 from ..console import ProgressPrinter
 from ..images import IMAGE_SUFFIXES
 from ..jobs import Job
 from ..split import choose_strangers
-from ..catalogue import cloak_targets
-from .engine import REPORT_NAME, CloakSettings, cloak_photos
 from .modes import get_mode, normalise_version
 from .settings import parse_target_pool
 
@@ -51,6 +50,9 @@ def _people(folder: Path) -> tuple[dict[str, list[Path]], dict[Path, str]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    # the engine imports PyTorch (seconds): only a cloak command pays for it, not every command's argument parser
+    from .engine import REPORT_NAME, CloakSettings, cloak_photos
+
     if not args.input.is_dir():
         raise NotADirectoryError(f"The input folder {args.input} does not exist.")
     version = normalise_version(args.version)

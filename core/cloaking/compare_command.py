@@ -10,7 +10,6 @@ from pathlib import Path
 from ..jobs import Job
 from ..models.zoo import user_data_dir
 from ..console import ProgressPrinter
-from .compare import compare_pairs, means, pair_folders, write_compare_csv
 
 CSV_NAME = "compare.csv"
 
@@ -26,6 +25,9 @@ def default_out() -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    # measuring imports PyTorch (seconds): only a compare command pays for it, not every command's argument parser
+    from .compare import compare_pairs, means, pair_folders, write_compare_csv
+
     for name, folder in (("originals", args.originals), ("cloaks", args.cloaks)):
         if not folder.is_dir():
             raise NotADirectoryError(f"The {name} folder {folder} does not exist.")

@@ -193,7 +193,7 @@ class AzureRecognizer(Recognizer):
             raise AzureError("No training photo could be enrolled, so there is nobody to recognise.")
         session = self._session
         session.call("starting training", lambda: self._client.person_group.train(self.group_id))
-        started = time.monotonic()
+        started, polls = time.monotonic(), 0
         while True:
             status = session.call(
                 "checking training", lambda: self._client.person_group.get_training_status(self.group_id)
@@ -206,12 +206,14 @@ class AzureRecognizer(Recognizer):
                 reason = status.message or "no reason given"
                 raise AzureTrainingError(f"Azure could not train the person group: {reason}.")
             waited = time.monotonic() - started
-            if waited + self.poll_interval_s > self.training_timeout_s:
+            # a small group trains in about a second: ask again soon, then every poll_interval_s
+            wait, polls = min(self.poll_interval_s, 0.5 * 2**polls), polls + 1
+            if waited + wait > self.training_timeout_s:
                 raise AzureTrainingError(
                     f"Azure training did not finish within {self.training_timeout_s:g} s (last state: {state}); "
                     "try again later."
                 )
-            session.wait(self.poll_interval_s)
+            session.wait(wait)
 
     def identify(self, photo: Path) -> list[Candidate]:
         if not self._trained:

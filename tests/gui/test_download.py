@@ -63,7 +63,7 @@ def imm_zip(fixture_imm) -> bytes:
 def server(imm_zip):
     handler = type("Handler", (RangeHandler,), {"payload": imm_zip, "cut_after": None, "ranges_seen": []})
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield handler, f"http://127.0.0.1:{httpd.server_port}/imm_face_db.zip"
     httpd.shutdown()
