@@ -66,7 +66,7 @@ def interval_words(ci95) -> str:
 
 def where_words(point: dict) -> str:
     """The operating point a figure was read at, in words."""
-    from .metrics import fmr_words
+    from .fmr import fmr_words
 
     if not point:
         return "at the recognizer's own threshold"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from scipy.stats import binomtest
 
-from .fmr import CURVE_FMRS, DEFAULT_FMR, FMR_CHOICES, fmr_label, fmr_words  # noqa: F401 (said here too)
+from .fmr import CURVE_FMRS, fmr_words
 from .results import BELOW_THRESHOLD, ERROR, IDENTIFIED, NO_FACE, WRONG_PERSON, ResultRow, summarize
 
 SCORES_FILE = "scores.csv"

@@ -299,7 +299,7 @@ def _methods_page(study, manifest: dict, summary: dict) -> Figure:
 
 
 def _thresholds(summary: dict) -> str:
-    from .metrics import fmr_words
+    from .fmr import fmr_words
 
     points = summary.get("operating_points") or {}
     if not points:

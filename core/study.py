@@ -22,11 +22,12 @@ from .conditions import PreparedCondition, parse_condition
 from .datasets import Dataset, open_dataset
 from .figures import confidence_histogram, reidentification_curve, threshold_marks
 from .gallery import Distractors, enrol_distractors, enrol_each, open_distractors
+from .fmr import DEFAULT_FMR
 from .images import NoFaceFound, UnusableImage, write_bytes_atomic
 from .jobs import NO_JOB, Job
-from .metrics import DEFAULT_FMR, ScoreLog, evaluate, read_scores
-from .recognizers.services.secrets import SECRET_OPTIONS
+from .metrics import ScoreLog, evaluate, read_scores
 from .recognizers.registry import make_recognizer, recognizer_class
+from .recognizers.services.secrets import SECRET_OPTIONS
 from .results import (ERROR, NO_FACE, ResultRow, outcome_for, package_versions, read_rows,
                       write_json_atomic, write_rows_csv)
 from .split import Split, make_split

@@ -11,7 +11,8 @@ SUMMARY_COLUMNS = ["Condition", "Recognizer", "Judged", "People", "Best guess ri
 def summary_cells(e: dict) -> list[str]:
     """One summary entry as the table's texts (an entry of a study still running has no operating point yet)."""
     from core.figures import short_condition
-    from core.metrics import fmr_label, p_words, percent_with_interval
+    from core.fmr import fmr_label
+    from core.metrics import p_words, percent_with_interval
 
     c = e.get("confidence") or {}
     confidence = " · ".join("–" if c.get(k) is None else f"{c[k]:.2f}" for k in ("min", "median", "max"))

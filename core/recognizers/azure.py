@@ -31,10 +31,11 @@ from .azure_errors import (LIMITED_ACCESS, AzureAuthError, AzureConflict, AzureE
                            AzureForbidden, AzureNotApproved, AzureNotFound, AzureRateLimited, AzureServiceError,
                            AzureTrainingError, AzureUnreachable)
 from .azure_session import SERVICE, _AzureSession, normalise_endpoint
-from .base import DEFAULT_THRESHOLD, Candidate, Recognizer
+from .base import DEFAULT_THRESHOLD, Candidate
 from .services import photos
 from .services.leftovers import PREFIX, Leftover
 from .services.plan import ServicePlan
+from .services.tracker import OnlineTracker
 
 __all__ = [  # the errors and session helpers are re-exported so that imports from here keep working
     "AzureRecognizer", "CallPlan", "LeftoverGroup", "upload_bytes", "test_connection", "leftover_groups",
@@ -83,7 +84,7 @@ def _probe_image() -> bytes:
     return buf.getvalue()
 
 
-class AzureRecognizer(Recognizer):
+class AzureRecognizer(OnlineTracker):
     name = "azure"
     score_name = "Azure identify confidence"
     confidence_doc = (
@@ -145,12 +146,8 @@ class AzureRecognizer(Recognizer):
         return self._session.endpoint
 
     @property
-    def calls_made(self) -> int:
-        return self._session.calls_made
-
-    def set_job(self, job: Job) -> None:
-        """Where notes go (waits for the server, scaled photos) and whose cancel stops our waits."""
-        self._session.job = job
+    def session(self) -> _AzureSession:
+        return self._session
 
     def plan(self, people: int, training_photos: int, test_photos: int) -> ServicePlan:
         """How many calls a run needs and the least time that takes at the chosen pace."""

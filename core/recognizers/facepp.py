@@ -43,7 +43,7 @@ from pathlib import Path
 
 from ..images import NoFaceFound, UnusableImage
 from ..jobs import NO_JOB, Job
-from .base import Candidate, Recognizer
+from .base import Candidate
 from .facepp_client import (CALLS_PER_SECOND, CHINA_ENDPOINT, DEFAULT_ENDPOINT, ENV_ENDPOINT, ENV_KEY,  # noqa: F401
                             ENV_SECRET, SERVICE, FaceppClient, delete_faceset_with, normalise_endpoint, resolve)
 from .facepp_errors import translate
@@ -52,6 +52,7 @@ from .services.leftovers import PREFIX, Leftover
 from .services.photos import PhotoLimits, upload_bytes
 from .services.plan import ServicePlan
 from .services.session import ServiceSession
+from .services.tracker import OnlineTracker
 
 MAX_RESULTS = 5  # search's return_result_count is 1..5
 ADD_BATCH = 5  # faceset/addface takes at most 5 face tokens a call
@@ -77,7 +78,7 @@ def user_id_for(person: str) -> str:
     return f"{cleaned}~{hashlib.sha1(person.encode()).hexdigest()[:8]}"
 
 
-class FacePlusPlusRecognizer(Recognizer):
+class FacePlusPlusRecognizer(OnlineTracker):
     name = "facepp"
     score_name = "Face++ search confidence (0–100)"
     score_kind = "Face++ confidence"
@@ -121,15 +122,8 @@ class FacePlusPlusRecognizer(Recognizer):
         """The study asks for every candidate (``ask_for_every_candidate``); Face++ returns at most 5."""
 
     @property
-    def calls_made(self) -> int:
-        return self._client.session.calls_made
-
-    @property
     def session(self) -> ServiceSession:
         return self._client.session
-
-    def set_job(self, job: Job) -> None:
-        self.session.job = job
 
     def plan(self, people: int, training_photos: int, test_photos: int) -> ServicePlan:
         """Calls at most (reused face tokens save some), the least time at the pace, and the photos sent."""

@@ -23,13 +23,14 @@ import boto3
 
 from ..images import NoFaceFound, UnusableImage
 from ..jobs import NO_JOB, Job
-from .base import Candidate, Recognizer
+from .base import Candidate
 from .rekognition_client import SERVICE, AlreadyExists, CollectionGone, Connection
 from .services.errors import ServiceError
 from .services.leftovers import PREFIX, Leftover
 from .services.photos import PhotoLimits, upload_bytes
 from .services.plan import ServicePlan
 from .services.retry import RetryPolicy
+from .services.tracker import OnlineTracker
 
 __all__ = ["RekognitionRecognizer", "leftover_collections", "delete_collection", "test_connection", "LIMITS",
            "CALLS_PER_SECOND", "DEFAULT_LINE", "PRICE_PER_IMAGE", "PRICE_DATE"]
@@ -64,7 +65,7 @@ def _safe_id(text: str, most: int) -> str:
     return (re.sub(r"[^A-Za-z0-9_.\-:]", "_", text) or "_")[:most]
 
 
-class RekognitionRecognizer(Recognizer):
+class RekognitionRecognizer(OnlineTracker):
     name = "rekognition"
     score_name = "Rekognition user similarity ÷ 100"
     score_kind = "confidence"  # score and confidence are both similarity/100; see confidence_doc
@@ -104,14 +105,6 @@ class RekognitionRecognizer(Recognizer):
     @property
     def session(self):
         return self._conn.session
-
-    @property
-    def calls_made(self) -> int:
-        return self.session.calls_made
-
-    def set_job(self, job: Job) -> None:
-        """Where notes go (waits, shrunk photos) and whose cancel stops our waits."""
-        self.session.job = job
 
     def plan(self, people: int, training_photos: int, test_photos: int) -> ServicePlan:
         """Calls, time at the pace, photos sent and price, told before any photo leaves the computer."""
