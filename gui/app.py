@@ -1,13 +1,16 @@
 """Start the desktop application: ``run()`` is what ``python main.py`` calls without arguments."""
 from __future__ import annotations
 
+import signal
+import socket
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication
 
 from .names import APP_NAME, ORGANISATION, REPO, SAMPLE  # noqa: F401 (kept importable from here)
+from .worker import Task
 
 
 def user_data_dir() -> Path:
@@ -41,11 +44,6 @@ def create_window(settings: QSettings | None = None, data_dir: Path | None = Non
 def run() -> int:
     """The window until it is closed; SIGTERM and Ctrl+C close it as its close button does (running tasks
     cancelled, finished work kept), and no worker process outlives it."""
-    import signal
-    import socket
-
-    from PySide6.QtCore import QSocketNotifier, QTimer
-
     app = application()
     window = None
 
@@ -69,8 +67,6 @@ def run() -> int:
         window.open_start_dataset()
         return app.exec()
     finally:
-        from .worker import Task
-
         Task.stop_all()  # tasks that the closing window's own signals started, before the app goes away
         signal.set_wakeup_fd(-1)
         notifier.setEnabled(False)

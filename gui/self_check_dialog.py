@@ -5,18 +5,17 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QFrame, QGroupBox, QHBoxLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from core.catalogue import CATALOGUE, tracker
 
+from .answer_card import AnswerCard
 from .errors import show_error
 from .privacy_question import ask_before_sending, self_check_counts
 from .what_if import PRESETS
 from .worker import ProgressPanel, Task, format_seconds, run_task
 
-VERDICT_COLOURS = {"protected": "#d9f2d9", "partly protected": "#fdf1c7", "not protected": "#f8d7d7", "no answer": "#e6e6e6"}
 VERSIONS = {"0.3": "Fawkes 0.3.1 (pulls your face towards someone else's; as in the reference study)",
             "1.0": "Fawkes 1.0 (pushes your face away from itself)"}
 UPLOADS = {words.split("(")[1].rstrip(")"): modifier for words, modifier in PRESETS.items() if modifier.startswith("+resize")}
@@ -35,23 +34,6 @@ def _mode_words(config) -> str:
     from core.cloaking.modes import get_mode
 
     return get_mode(config.version, config.mode, config.custom).summary + "."
-
-
-class AnswerCard(QFrame):
-    """One recognizer's answer: its verdict as a title, then the sentences, on the verdict's colour."""
-
-    def __init__(self, answer, parent=None):
-        super().__init__(parent)
-        self.setObjectName("answerCard")
-        self.answer = answer
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet(f"#answerCard {{ background: {VERDICT_COLOURS.get(answer.verdict, '#ffffff')}; border-radius: 6px; }}")
-        layout = QVBoxLayout(self)
-        self.title = QLabel(f"<b>{answer.recognizer}</b> — {answer.verdict}")
-        self.body = _wrapped(answer.text)
-        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.title)
-        layout.addWidget(self.body)
 
 
 class SelfCheckDialog(QDialog):

@@ -38,7 +38,7 @@ from .services.plan import ServicePlan
 from .services.tracker import OnlineTracker
 
 __all__ = [  # the errors and session helpers are re-exported so that imports from here keep working
-    "AzureRecognizer", "CallPlan", "LeftoverGroup", "upload_bytes", "test_connection", "leftover_groups",
+    "AzureRecognizer", "LeftoverGroup", "upload_bytes", "test_connection", "leftover_groups",
     "delete_group", "GROUP_PREFIX", "MODELS", "CALLS_PER_SECOND", "LIMITS", "LIMITED_ACCESS", "normalise_endpoint",
     "AzureError", "AzureAuthError", "AzureNotApproved", "AzureForbidden", "AzureEndpointError", "AzureUnreachable",
     "AzureNotFound", "AzureConflict", "AzureRateLimited", "AzureServiceError", "AzureTrainingError",
@@ -54,7 +54,6 @@ LIMITS = photos.PhotoLimits(  # Azure takes 1 KB to 6 MB of JPEG, PNG, GIF or BM
     SERVICE, max_bytes=6 * 1024 * 1024, max_side=None, formats=frozenset({"JPEG", "PNG", "GIF", "BMP"}), min_side=0,
     min_bytes=1024, shrink_side=1920,  # a copy of a photo over 6 MB: Azure's detector looks at about 1920×1080 at most
 )
-CallPlan = ServicePlan  # the name before the shared service layer
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -113,6 +113,8 @@ class DlibRecognizer(EmbeddingRecognizer):
             except BrokenProcessPool:  # a worker died (out of memory, killed): go on in this process
                 self._ahead.clear()
                 shutdown_ahead_pool()
+            except CancelledError:  # a stop ended the pool meanwhile (its queued photos with it): go on here
+                self._ahead.clear()
         return super().fresh_vector(photo)
 
     def embed(self, rgb: np.ndarray, photo: Path) -> np.ndarray:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..condition_names import VERSION_WORDS
+from ..recognizers.registry import recognizer_class
 from ..results import ERROR, IDENTIFIED, NO_FACE, ResultRow
 
 PROTECTED, NOT_PROTECTED, PARTLY, NO_ANSWER = "protected", "not protected", "partly protected", "no answer"
@@ -51,7 +52,8 @@ def upload_steps(upload: str) -> list:
 
 
 def answer_for(recognizer: str, name: str, rows: list[ResultRow], config: SelfCheckConfig) -> Answer:
-    threshold = float(config.recognizer_options.get(recognizer, {}).get("threshold", 0.5))
+    # the line the check judged with (core.self_check.run): the user's, else the tracker's own (Rekognition 0.8)
+    threshold = float(config.recognizer_options.get(recognizer, {}).get("threshold", recognizer_class(recognizer).threshold))
     by_condition = {c: [r for r in rows if r.condition == c] for c in config.conditions()}
     clean = by_condition[CLEAN]
     judged = "white-box" if recognizer in config.extractors else "black-box"

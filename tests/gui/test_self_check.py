@@ -12,7 +12,8 @@ from PySide6.QtCore import Qt
 
 from core.results import read_rows
 from core.sample import SAMPLE
-from gui.self_check_dialog import STAY_HOME, AnswerCard
+from gui.answer_card import AnswerCard
+from gui.self_check_dialog import STAY_HOME
 from tests.gui.conftest import wait_for
 
 
