@@ -84,6 +84,7 @@ def _probe_image() -> bytes:
 
 
 class AzureRecognizer(OnlineTracker):
+    limits = LIMITS
     name = "azure"
     score_name = "Azure identify confidence"
     confidence_doc = (
@@ -262,13 +263,6 @@ class AzureRecognizer(OnlineTracker):
     @property
     def _client(self):
         return self._session.client
-
-    def _upload(self, photo: Path) -> bytes:
-        data, note = upload_bytes(photo)
-        if note:
-            self.changed_uploads.append(note)
-            self._session.note(note)
-        return data
 
     def _person(self, person: str) -> str:
         if self.group_id is None:

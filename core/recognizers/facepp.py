@@ -49,7 +49,7 @@ from .facepp_client import (CALLS_PER_SECOND, CHINA_ENDPOINT, DEFAULT_ENDPOINT, 
 from .facepp_errors import translate
 from .services.errors import Retryable, ServiceError
 from .services.leftovers import PREFIX, Leftover
-from .services.photos import PhotoLimits, upload_bytes
+from .services.photos import PhotoLimits
 from .services.plan import ServicePlan
 from .services.session import ServiceSession
 from .services.tracker import OnlineTracker
@@ -79,6 +79,7 @@ def user_id_for(person: str) -> str:
 
 
 class FacePlusPlusRecognizer(OnlineTracker):
+    limits = LIMITS
     name = "facepp"
     score_name = "Face++ search confidence (0–100)"
     score_kind = "Face++ confidence"
@@ -233,12 +234,6 @@ class FacePlusPlusRecognizer(OnlineTracker):
                           tolerate=("FACESET_EXIST",))  # a retry after an answer lost on the way: ours already
         self.faceset_id, self._live = outer_id, True
 
-    def _upload(self, photo: Path) -> bytes:
-        data, note = upload_bytes(photo, LIMITS)
-        if note:
-            self.changed_uploads.append(note)
-            self.session.note(note)
-        return data
 
     def _user(self, person: str) -> str:
         user_id = user_id_for(person)

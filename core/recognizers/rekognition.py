@@ -27,7 +27,7 @@ from .base import Candidate
 from .rekognition_client import SERVICE, AlreadyExists, CollectionGone, Connection
 from .services.errors import ServiceError
 from .services.leftovers import PREFIX, Leftover
-from .services.photos import PhotoLimits, upload_bytes
+from .services.photos import PhotoLimits
 from .services.plan import ServicePlan
 from .services.retry import RetryPolicy
 from .services.tracker import OnlineTracker
@@ -66,6 +66,7 @@ def _safe_id(text: str, most: int) -> str:
 
 
 class RekognitionRecognizer(OnlineTracker):
+    limits = LIMITS
     name = "rekognition"
     score_name = "Rekognition user similarity ÷ 100"
     score_kind = "confidence"  # score and confidence are both similarity/100; see confidence_doc
@@ -198,12 +199,6 @@ class RekognitionRecognizer(OnlineTracker):
 
     # -- helpers ---------------------------------------------------------------------------------------------
 
-    def _upload(self, photo: Path) -> bytes:
-        data, note = upload_bytes(photo, LIMITS)
-        if note:
-            self.changed_uploads.append(note)
-            self.session.note(note)
-        return data
 
     def _ensure_collection(self) -> None:
         if self.collection_id is not None:
