@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from .calibration import ask_for_every_candidate, ensure_clean_scores
+from .catalogue import tracker
 from .conditions import PreparedCondition, parse_condition
 from .datasets import Dataset, open_dataset
 from .figures import confidence_histogram, reidentification_curve, threshold_marks
@@ -296,7 +297,7 @@ def _write_manifest(out: Path, config: StudyConfig, dataset: Dataset, split: Spl
         "conditions": config.conditions,
         "transformations": {c.name: c.record() for c in conditions or [] if hasattr(c, "record")},
         "distractors": distractors.record() if distractors is not None else None,
-        "recognizers": described,
+        "recognizers": {name: {**tracker(name).describe(), **about} for name, about in described.items()},
         "cloak_options": config.to_json()["cloak_options"],
         "cloaking": _cloaking_record(config),
         "packages": package_versions(),

@@ -46,6 +46,8 @@ def test_study_writes_the_four_files_and_counts_people(fixture_imm, tmp_path):
     assert manifest["split"]["rule"] == "imm" and len(manifest["dataset"]["fingerprint_sha256"]) == 64
     assert manifest["recognizers"]["dlib"]["model"] == "dlib_face_recognition_resnet_model_v1.dat"
     assert len(manifest["recognizers"]["dlib"]["sha256"]) == 64
+    # the catalogue's entry too: where the tracker runs and whether a cloak can be made against it
+    assert manifest["recognizers"]["dlib"]["kind"] == "offline" and manifest["recognizers"]["dlib"]["can_drive_a_cloak"]
     assert manifest["packages"]["torch"].startswith("2.")
     assert (out / "confidence_histogram.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list(out.glob(".*.tmp")), "no temporary files may be left behind"
