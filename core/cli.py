@@ -11,6 +11,7 @@ from pathlib import Path
 from .catalogue import help_text
 from .console import ProgressPrinter
 from .jobs import Cancelled, Job
+from .recognizers.registry import end_helper_processes
 
 STOPPED = "Stopped. Everything finished so far is kept; run the same command again to resume."
 _jobs: list[Job] = []  # the running command's jobs: SIGTERM and Ctrl+C cancel them as the window's Cancel does
@@ -34,14 +35,6 @@ def _stop(signum: int, frame) -> None:
         raise KeyboardInterrupt
     for job in running:
         job.cancel()
-
-
-def _end_children() -> None:
-    """A stopped command ends at once: dlib's workers are ended now, mid-photo, rather than at exit after
-    the photos in hand (and only when dlib was loaded at all)."""
-    dlib = sys.modules.get(f"{__package__}.recognizers.dlib")
-    if dlib is not None:
-        dlib.shutdown_ahead_pool()
 
 
 def _list(values: list[str]) -> list[str]:
@@ -172,7 +165,7 @@ def main(argv: list[str]) -> int:
     try:
         return runner(args)
     except (Cancelled, KeyboardInterrupt):
-        _end_children()
+        end_helper_processes()
         print(STOPPED, file=sys.stderr)
         return 128 + (_stopped_by or signal.SIGINT)  # 130 for Ctrl+C, 143 for SIGTERM, as the shell reports
     except (ValueError, FileNotFoundError, NotADirectoryError, PermissionError, RuntimeError) as exc:

@@ -9,6 +9,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication
 
+from core.recognizers.registry import end_helper_processes
+
 from .names import APP_NAME, ORGANISATION, REPO, SAMPLE  # noqa: F401 (kept importable from here)
 from .worker import Task
 
@@ -70,6 +72,4 @@ def run() -> int:
         Task.stop_all()  # tasks that the closing window's own signals started, before the app goes away
         signal.set_wakeup_fd(-1)
         notifier.setEnabled(False)
-        dlib = sys.modules.get("core.recognizers.dlib")
-        if dlib is not None:  # its workers, ended now rather than after the photos still queued
-            dlib.shutdown_ahead_pool()
+        end_helper_processes()
