@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cloaking.report import REPORT_NAME, CloakReport, problem_report
+from .conditions import ConditionSpec, Imported, parse_spec, read_listing
 from .datasets import Dataset, open_dataset
+from .images import UnusableImage
 from .jobs import NO_JOB, Job
-from .modifiers.spelling import split_modifiers
 from .pairing import pair_cloaks
 from .split import Split
 
@@ -80,7 +81,7 @@ def own_cloaks(dataset: Dataset, split: Split, spec: str, options: dict, study_d
     engine would use, so the Cloaking tab's and the study's cloaks are both found), else from the cloaks a
     study in ``study_dirs`` wrote. Raises ``CloaksMissing`` when there is none: nothing is cloaked here."""
     from .cloaking import cache
-    from .cloaking.condition import CLOAKS_FOLDER, _pool, _training_photos, folder_name
+    from .cloaking.condition import _pool, _training_photos
     from .cloaking.engine import _pool_paths
     from .cloaking.extractors import check_names, resolve_device
     from .cloaking.plan import plan_photos
@@ -96,7 +97,7 @@ def own_cloaks(dataset: Dataset, split: Split, spec: str, options: dict, study_d
                           pool_fingerprint(pool, names) if pool else "")
     cache_dir = Path(settings.cache_dir) if settings.cache_dir else user_data_dir() / "cloak-cache"
     recorded = {Path(r.source): r for folder in study_dirs
-                for r in read_cloak_report(Path(folder) / CLOAKS_FOLDER / folder_name(spec, settings))
+                for r in read_cloak_report(Path(folder) / parse_spec(spec).cloaks_dir(settings.folder_suffix))
                 if r.output is None or r.output.is_file()}
     reports, missing = [], 0
     for plan in plans:
@@ -123,9 +124,7 @@ def own_cloaks(dataset: Dataset, split: Split, spec: str, options: dict, study_d
 def external_folder(study_dir: Path | None, spec: str) -> Path:
     """Where a study put the original program's cloaks for ``external:MODE``; raises ``FileNotFoundError`` in
     plain words when no study has made them."""
-    from .cloaking.condition import CLOAKS_FOLDER, folder_name
-
-    folder = Path(study_dir) / CLOAKS_FOLDER / folder_name(spec) if study_dir is not None else None
+    folder = Path(study_dir) / parse_spec(spec).cloaks_dir() if study_dir is not None else None
     if folder is None or not any(folder.rglob("*_cloaked.*")):
         raise FileNotFoundError("The original program's cloaks are made when the study runs (Study › Run the study) "
                                 "and kept in the study folder; the study shown on the Results tab has none yet.")
@@ -150,33 +149,28 @@ def study_photos(folder: Path, condition: str, person: str | None = None) -> lis
     if any(p not in split.train for p in people):
         raise FileNotFoundError(f"{person} has no training photos in this study's split.")
     dataset = open_dataset(config.dataset, check_images=False)
-    base, steps = split_modifiers(condition)
-    photos = _base_photos(folder, config, dataset, split, base, people)
-    if steps:
-        _add_enrolled(photos, folder, base, condition, steps, _set_aside(folder, condition))
+    spec = parse_spec(condition)
+    photos = _base_photos(folder, config, dataset, split, spec.base_spec, people)
+    if spec.modifiers:
+        _add_enrolled(photos, folder, spec, _set_aside(folder, condition))
     return photos
 
 
-def _base_photos(folder: Path, config, dataset: Dataset, split: Split, base: str, people: list[str]) -> list[ConditionPhoto]:
+def _base_photos(folder: Path, config, dataset: Dataset, split: Split, base: ConditionSpec,
+                 people: list[str]) -> list[ConditionPhoto]:
     wanted = [(p, r) for p in people for r in split.train[p]]
-    if base == "none":
+    if base.kind == "none":
         return [ConditionPhoto(p, r, clean_report(dataset.root / r)) for p, r in wanted]
-    if base.startswith("fawkes:"):
-        from .cloaking.condition import CLOAKS_FOLDER, folder_name
-
-        settings = _own_settings(base, {"seed": config.seed, **config.cloak_options})
-        cloaks = folder / CLOAKS_FOLDER / folder_name(base, settings)
+    if base.kind == "fawkes":
+        settings = _own_settings(base.spelling, {"seed": config.seed, **config.cloak_options})
+        cloaks = folder / base.cloaks_dir(settings.folder_suffix)
         recorded = {_relative(r.source, dataset): r for r in read_cloak_report(cloaks)}
         return [ConditionPhoto(p, r, recorded.get(r) or problem_report(dataset.root / r, NOT_RECORDED)) for p, r in wanted]
-    if base.startswith("external:"):
-        from .cloaking.condition import CLOAKS_FOLDER, folder_name
-
-        cloaks = folder / CLOAKS_FOLDER / folder_name(base)
+    if base.kind == "external":
+        cloaks = folder / base.cloaks_dir()
         files = sorted(cloaks.rglob("*_cloaked.*")) if cloaks.is_dir() else []
     else:
-        from .conditions import Imported
-
-        cloaks = Imported(base.split(":", 1)[1]).folder
+        cloaks = base.folder
         files = Imported(cloaks).files()
     pairing = pair_cloaks(files, cloaks, [dataset.relative(p.path) for p in dataset.photos], {r for _, r in wanted})
     return [ConditionPhoto(p, r, CloakReport(dataset.root / r, pairing.cloak_of[r], -1, math.nan, math.nan, 0, {}, 0.0)
@@ -192,24 +186,21 @@ def _relative(source: Path, dataset: Dataset) -> str:
         return source.name
 
 
-def _add_enrolled(photos: list[ConditionPhoto], folder: Path, base: str, condition: str, steps: list,
-                  set_aside: dict[str, str]) -> None:
-    """Each photo's file as enrolled under the what-ifs (``enrolled.json``), and what was done to it."""
-    from .modifiers.chain import ENROLLED_FOLDER, LISTING, folder_name
-
-    enrolled = folder / ENROLLED_FOLDER / folder_name(base, condition)
-    if not (enrolled / LISTING).is_file():
-        raise FileNotFoundError(f"The photos as enrolled under {condition} are not in the study folder yet "
+def _add_enrolled(photos: list[ConditionPhoto], folder: Path, spec: ConditionSpec, set_aside: dict[str, str]) -> None:
+    """Each photo's file as enrolled under the what-ifs (the condition's listing), and what was done to it."""
+    recorded = read_listing(folder, spec)
+    if recorded is None:
+        raise FileNotFoundError(f"The photos as enrolled under {spec} are not in the study folder yet "
                                 "(the study has not reached this condition).")
-    listing = {e["original"]: e for e in json.loads((enrolled / LISTING).read_text(encoding="utf-8"))["photos"]}
-    words = {step.spelling: step.words() for step in steps}
+    listing = {e["original"]: e for e in recorded.photos}
+    words = {step.spelling: step.words() for step in spec.modifiers}
     for photo in photos:
         entry = listing.get(photo.original)
         if entry is None:
             why = set_aside.get(photo.person, "")
             photo.steps = f"not enrolled: {photo.person} was set aside" + (f" ({why})" if why else "")
             continue
-        photo.enrolled = enrolled / entry["file"]
+        photo.enrolled = recorded.folder / entry["file"]
         photo.steps = ", ".join(words.get(s, s) for s in entry["steps"]) or "unchanged"
 
 
@@ -228,7 +219,6 @@ def _set_aside(folder: Path, condition: str) -> dict[str, str]:
 def measure(photos: list[ConditionPhoto], job: Job = NO_JOB) -> None:
     """Measure the cloaks nobody measured (imported, the original program's) as ``compare`` does."""
     from .cloaking.compare import compare_photos
-    from .images import UnusableImage
 
     todo = [p for p in photos if p.report.output is not None and p.report.problem is None and math.isnan(p.report.dssim)]
     for i, photo in enumerate(todo):

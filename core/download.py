@@ -14,7 +14,8 @@ import urllib.request
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from .images import IMAGE_SUFFIXES, write_text_atomic
+from .atomic import write_text_atomic
+from .images import IMAGE_SUFFIXES
 from .jobs import NO_JOB, Job
 from .models.zoo import sha256_of
 

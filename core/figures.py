@@ -1,23 +1,15 @@
 """Figures as matplotlib ``Figure`` objects (no pyplot state), for files and for the window."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from matplotlib.figure import Figure
 
+from .conditions import short_condition
 from .results import IDENTIFIED, ResultRow
 
 BIN_WIDTH = 0.025  # about the reference study's; 0.1 bins put most photos of a clean condition in one bar
 BIN_EDGES = np.linspace(0.0, 1.0, round(1 / BIN_WIDTH) + 1)
 LINE_STYLES = ("--", ":", "-.", (0, (5, 1, 1, 1)))
-
-
-def short_condition(condition: str) -> str:
-    """``import:/long/path/high`` → ``import:high``: figures have little room."""
-    if condition.startswith("import:"):
-        return "import:" + Path(condition.split(":", 1)[1]).name
-    return condition
 
 
 def series_label(row: ResultRow, several_recognizers: bool) -> str:

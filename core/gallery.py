@@ -51,14 +51,16 @@ def open_distractors(folder: Path | str, study: Dataset, job: Job = NO_JOB) -> D
 
 
 def enrol_each(recognizer, photos: list[tuple[str, Path]], stage: str, job: Job = NO_JOB,
-               skipped=None) -> set[str]:
-    """Enrol (person, photo) pairs one by one with progress under ``stage``; a photo that cannot be used is
-    handed to ``skipped(exc)`` (default: a note) and the rest go on. Returns the people who got in."""
+               skipped=None, enrol=None) -> set[str]:
+    """Enrol (person, photo) pairs one by one (``enrol``, default ``recognizer.enrol``) with progress under
+    ``stage``; a photo that cannot be used is handed to ``skipped(exc)`` (default: a note) and the rest go on.
+    Returns the people who got in."""
+    enrol = enrol or recognizer.enrol
     enrolled: set[str] = set()
     for i, (person, photo) in enumerate(photos):
         job.step(stage, i, len(photos), photo.name)
         try:
-            recognizer.enrol(person, photo)
+            enrol(person, photo)
             enrolled.add(person)
         except UnusableImage as exc:
             (skipped or (lambda e: job.note(f"Skipped photo {e}")))(exc)
@@ -67,9 +69,11 @@ def enrol_each(recognizer, photos: list[tuple[str, Path]], stage: str, job: Job 
 
 
 def enrol_distractors(recognizer, people: dict[str, list[Path]], stage: str, job: Job = NO_JOB) -> int:
-    """Enrol every distractor photo that has a usable face; returns how many people got into the gallery."""
+    """Enrol every distractor photo that has a usable face, as the crowd (``Recognizer.enrol_crowd``); returns how
+    many people got into the gallery."""
     photos = [(person, photo) for person, own in people.items() for photo in own]
     if not photos:
         return 0
     return len(enrol_each(recognizer, photos, f"Enrolling the other people ({stage})", job,
-                          lambda exc: job.note(f"Skipped distractor photo {exc}")))
+                          lambda exc: job.note(f"Skipped distractor photo {exc}"),
+                          getattr(recognizer, "enrol_crowd", None)))

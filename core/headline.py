@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .condition_names import plain_condition
+from .conditions import plain_condition
 
 # protection 0 → red, ½ → amber, 1 → green (light, so that black text stays readable)
 COLOUR_STOPS = ((0.0, (0xF4, 0xC7, 0xC3)), (0.5, (0xFC, 0xE8, 0xB2)), (1.0, (0xC8, 0xE6, 0xC9)))

@@ -1,16 +1,13 @@
-"""Reading photos (EXIF orientation, RGB) and writing any file atomically."""
+"""Reading photos (EXIF orientation, RGB), encoding them, and saving them atomically (``core.atomic``)."""
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-_UMASK = os.umask(0o022)  # read once at start-up (reading means setting), then put back
-os.umask(_UMASK)
+from .atomic import write_bytes_atomic
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm", ".pgm"}
 
@@ -35,13 +32,14 @@ class NoFaceFound(UnusableImage):
         return type(self), (self.path,)
 
 
-def load_rgb(path: Path | str) -> np.ndarray:
-    """The photo as an H×W×3 uint8 RGB array, turned upright by its EXIF orientation."""
+def load_rgb(path: Path | str, data: bytes | None = None) -> np.ndarray:
+    """The photo as an H×W×3 uint8 RGB array, turned upright by its EXIF orientation. ``data``: the file's bytes
+    as already read (so that what is decoded is what was hashed); ``path`` then only names it."""
     path = Path(path)
     try:
-        if path.stat().st_size == 0:
+        if (len(data) if data is not None else path.stat().st_size) == 0:
             raise UnusableImage(path, "the file is empty (0 bytes)")
-        with Image.open(path) as img:
+        with Image.open(io.BytesIO(data) if data is not None else path) as img:
             img.load()
             img = ImageOps.exif_transpose(img)
             return np.asarray(_to_rgb(img, path))
@@ -71,27 +69,6 @@ def _to_rgb(img: Image.Image, path: Path) -> Image.Image:
             img = Image.fromarray(((arr - arr.min()) / span * 255).astype(np.uint8))
         return img.convert("RGB")
     raise UnusableImage(path, f"unsupported colour mode {img.mode}")
-
-
-def write_bytes_atomic(path: Path | str, data: bytes) -> None:
-    """Write to a temporary file beside ``path`` and rename it over: readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes the file private; results are ordinary files
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_text_atomic(path: Path | str, text: str) -> None:
-    write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def save_rgb_atomic(path: Path | str, rgb: np.ndarray, quality: int = 95) -> None:

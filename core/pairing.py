@@ -1,5 +1,6 @@
 """Which cloak belongs to which photo: the one rule used wherever cloaks meet their originals (the study's
-``import:`` and ``external:`` conditions, the cloak comparison, the Cloaking tab).
+``import:`` and ``external:`` conditions, a prepared file a modifier changes, the cloak comparison, the
+Cloaking tab, the report of a study written before conditions listed their photos).
 
 A photo is known by its path relative to the dataset, without the suffix (``anna/1``); a cloak by its path
 relative to its folder, with the cloaking tool's suffix removed (``anna/1_min_cloaked.png`` → ``anna/1``).
@@ -99,27 +100,3 @@ def _either(names: list[str], word: str = "or") -> str:
         names = names[:3] + [f"{len(names) - 3} others"]
     return ", ".join(names[:-1]) + f" {word} " + names[-1] if len(names) > 1 else names[0]
 
-
-def match_cloaks(name: str, files: list[Path], dataset, split, extractors: list[str] | None = None,
-                 folder: Path | None = None):
-    """A condition's training photos from a folder of cloaks: a person is enrolled only when every one of
-    their training photos has its own cloak; what does not pair up is reported by name."""
-    from .prepared import PreparedCondition
-
-    photos = [dataset.relative(p.path) for p in dataset.photos]
-    wanted = {r for relatives in split.train.values() for r in relatives}
-    pairing = pair_cloaks(files, folder, photos, wanted)
-    training, set_aside = {}, {}
-    for person, relatives in split.train.items():
-        found = [pairing.cloak_of[r] for r in relatives if r in pairing.cloak_of]
-        if len(found) == len(relatives):
-            training[person] = found
-        elif found:
-            set_aside[person] = f"only {len(found)} of {len(relatives)} training photos are cloaked"
-        else:
-            set_aside[person] = "no cloaked training photo"
-    notes = list(pairing.notes)
-    for f in pairing.unused:
-        notes.append(f"{cloak_name(f, folder)}: matches no training photo of this split")
-    originals = {pairing.cloak_of[r]: r for relatives in split.train.values() for r in relatives if r in pairing.cloak_of}
-    return PreparedCondition(name, training, set_aside, notes, extractors, originals)

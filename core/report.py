@@ -18,9 +18,11 @@ from matplotlib import rc_context
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from .condition_names import plain_condition
+from .atomic import write_bytes_atomic
+from .condition_photos import study_photos
+from .conditions import ConditionSpec, plain_condition, read_listing, read_spec
 from .headline import headlines, in_headline_order, protection_colour, where_words
-from .images import UnusableImage, load_rgb, write_bytes_atomic
+from .images import UnusableImage, load_rgb
 from .results import IDENTIFIED
 
 A4 = (8.27, 11.69)
@@ -185,10 +187,10 @@ def _examples(study, study_dir: Path) -> list[tuple[str, str, str, Path, Path]]:
         return []
     dataset_root = Path(study.config.dataset)
     first_recognizer = study.config.recognizers[0] if study.config.recognizers else None
-    photos = sorted({f for groups in (study.split.train, study.split.test) for files in groups.values() for f in files})
     out = []
     for condition in [c for c in study.config.conditions if c != "none"][:EXAMPLE_CONDITIONS]:
-        rows = [r for r in study.rows if r.condition == condition and r.recognizer == first_recognizer]
+        spec = read_spec(condition)
+        rows = [r for r in study.rows if spec is not None and r.condition == spec.spelling and r.recognizer == first_recognizer]
         if not rows:
             continue
 
@@ -200,7 +202,7 @@ def _examples(study, study_dir: Path) -> list[tuple[str, str, str, Path, Path]]:
                   ("protected" if least.outcome != IDENTIFIED else "recognised least surely", least)]
         if chosen[0][1].person == chosen[1][1].person:
             chosen = chosen[:1]
-        cloaks = _cloak_files(condition, study_dir, photos)
+        cloaks = _enrolled_files(spec, condition, study_dir)
         for why, row in chosen:
             for relative in study.split.train.get(row.person, []):
                 cloak = cloaks.get(relative)
@@ -210,33 +212,18 @@ def _examples(study, study_dir: Path) -> list[tuple[str, str, str, Path, Path]]:
     return out
 
 
-def _cloak_files(condition: str, study_dir: Path, photos: list[str]) -> dict[str, Path]:
-    """Photo (relative to the dataset) -> the photo enrolled for it under ``condition`` (a cloak, or a cloak as
-    uploaded), paired by the study's own rule (``core.pairing``)."""
-    from .conditions import Imported
-    from .images import IMAGE_SUFFIXES
-    from .modifiers.spelling import split_modifiers
-    from .pairing import pair_cloaks
-
+def _enrolled_files(spec: ConditionSpec, condition: str, study_dir: Path) -> dict[str, Path]:
+    """Photo (relative to the dataset) -> the photo enrolled for it under the condition (a cloak, or a cloak as
+    uploaded), as the study listed it; for a study written before conditions listed their photos, as the
+    window finds them (``core.condition_photos``, which reads what that study recorded)."""
+    listing = read_listing(study_dir, spec)
+    if listing is not None:
+        return listing.files()
     try:
-        base, steps = split_modifiers(condition)
-    except ValueError:
+        photos = study_photos(study_dir, condition)
+    except (FileNotFoundError, ValueError):
         return {}
-    if steps:
-        from .modifiers.chain import ENROLLED_FOLDER, folder_name
-
-        folders = [study_dir / ENROLLED_FOLDER / folder_name(base, condition)]
-    elif base.startswith("import:"):
-        folders = [Imported(base.split(":", 1)[1]).folder]
-    else:
-        from .cloaking.condition import CLOAKS_FOLDER, folder_name as cloak_folder
-
-        folders = sorted(d for d in (study_dir / CLOAKS_FOLDER).glob(f"{cloak_folder(base)}*") if d.is_dir())
-    found: dict[str, Path] = {}
-    for folder in folders:
-        files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES) if folder.is_dir() else []
-        found.update(pair_cloaks(files, folder, photos).cloak_of)
-    return found
+    return {p.original: p.enrolled or p.report.output for p in photos if (p.enrolled or p.report.output) is not None}
 
 
 def _example_page(examples: list) -> Figure:

@@ -11,9 +11,12 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QMessageBox, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
+from core.conditions import parse_spec, read_spec
+from core.modifiers.preview import as_enrolled
+
 from .cloak_results_table import CloakResultsTable
 from .cloak_settings import CloakSettingsPanel, modes_of
-from .conditions_list import ConditionsPanel, describe_condition, describe_modifiers
+from .conditions_list import ConditionsPanel, describe_condition
 from .errors import log, show_error
 from .worker import ProgressPanel, Task, run_task
 
@@ -196,28 +199,25 @@ class CloakingTab(QWidget):
         if ready is None:
             return None
         dataset, split = ready
-        from core.modifiers import split_modifiers
-
-        base = split_modifiers(spec)[0]  # the cloaks as made, before any what-if
-        if base.startswith("fawkes:"):
-            return self._look_at_own(base, dataset, split)
-        if base == "none":
+        base = parse_spec(spec).base_spec  # the cloaks as made, before any what-if
+        if base.kind == "fawkes":
+            return self._look_at_own(base.spelling, dataset, split)
+        if base.kind == "none":
             from core.condition_photos import clean_report
 
             reports = [clean_report(dataset.root / f) for files in split.train.values() for f in files]
             self._show_reports(reports, f"{len(reports)} clean training photos: no cloak, each is enrolled as it is.")
             return None
-        if base.startswith("external:"):
+        if base.kind == "external":
             from core.condition_photos import external_folder
 
             try:
-                folder = external_folder(self.window.results_tab.study_dir, base)
+                folder = external_folder(self.window.results_tab.study_dir, base.spelling)
             except FileNotFoundError as exc:
                 self.progress.label.setText(str(exc))
                 return None
             return self._measure(folder, dataset, split, "cloaks made by the original program")
-        folder = Path(base.split(":", 1)[1])
-        return self._measure(folder, dataset, split, f"imported cloaks from {folder.name}")
+        return self._measure(base.folder, dataset, split, f"imported cloaks from {base.folder.name}")
 
     def _look_at_own(self, spec: str, dataset, split) -> Task:
         """Our cloaks from the cache or the last study's folder; when there are none, ask before making them."""
@@ -248,7 +248,8 @@ class CloakingTab(QWidget):
 
     def _offer_to_cloak(self, spec: str, missing) -> QMessageBox:
         """Cloaking takes minutes: ask, and make them with the condition's version and mode only when told to."""
-        _, version, mode = spec.split(":", 2)
+        chosen = parse_spec(spec)
+        version, mode = chosen.version, chosen.mode
         box = QMessageBox(QMessageBox.Icon.Question, "Fawkes Tracker", f"The cloaks of {describe_condition(spec)} have not "
                           "been made yet.", QMessageBox.StandardButton.NoButton, self)
         box.setObjectName("makeCloaksDialog")
@@ -304,14 +305,14 @@ class CloakingTab(QWidget):
         """How the selected condition's modifiers would enrol this cloak (None without modifiers)."""
         item, dataset, split = self.conditions_list.currentItem(), self.window.dataset, self.window.split
         spec = item.data(Qt.ItemDataRole.UserRole) if item else ""
-        if not describe_modifiers(spec) or dataset is None or split is None:
+        chosen = read_spec(spec)
+        if chosen is None or not chosen.modifiers or dataset is None or split is None:
             return None
         source, cloak, seed = Path(report.source), Path(report.output), self.seed.value()
         relative = dataset.relative(source) if source.is_relative_to(dataset.root) else source.name
         person = next((p for p, files in split.train.items() if relative in files), "")
 
-        def as_enrolled():
-            from core.modifiers.preview import as_enrolled
+        def enrolled():
             return as_enrolled(spec, cloak, source, seed, person, split.train.get(person, []), relative)
 
-        return as_enrolled
+        return enrolled

@@ -8,6 +8,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
                                QVBoxLayout)
 
+from core.conditions import condition_label, parse_spec
+from core.sample import first_run_conditions
+
 from .what_if import WhatIfPanel
 
 
@@ -54,8 +57,7 @@ class ConditionsPanel(QGroupBox):
         self.setLayout(conditions_layout)
 
     def restore(self) -> None:
-        from core.sample import first_run_conditions  # first launch: clean, real Fawkes min and high, ours
-
+        # the first launch's: clean, real Fawkes min and high, ours
         conditions = self.settings.value("study/conditions", "\n".join(first_run_conditions()))
         self.set_conditions(conditions.split("\n") if isinstance(conditions, str) else list(conditions))
 
@@ -95,15 +97,13 @@ class ConditionsPanel(QGroupBox):
 
     def add_modifier(self, modifier: str) -> None:
         """The selected condition under a what-if (``+resize:1080+jpeg:75``, ``@3``), as one more condition."""
-        from core.modifiers import split_modifiers
-
         item = self.conditions_list.currentItem()
         if item is None:
             self.window.statusBar().showMessage("Select a condition in the list first, then add the what-if to it.")
             return
         spec = item.data(Qt.ItemDataRole.UserRole) + modifier
         try:
-            split_modifiers(spec)
+            parse_spec(spec)
         except ValueError as exc:
             self.window.statusBar().showMessage(str(exc))
             return
@@ -123,37 +123,6 @@ class ConditionsPanel(QGroupBox):
             self.conditions_list.takeItem(row)
 
 
-
-def describe_modifiers(spec: str) -> str:
-    from core.modifiers import describe_modifiers as words  # plain strings, no torch
-
-    return words(spec)
-
-
 def describe_condition(spec: str) -> str:
-    from core.modifiers import split_modifiers
-
-    try:
-        base, steps = split_modifiers(spec)
-    except ValueError:
-        return spec
-    if steps:
-        kind, _, rest = base.partition(":")
-        short = {"none": "clean photos", "import": f"imported cloaks ({Path(rest).name})",
-                 "fawkes": f"Fawkes {rest.replace(':', ' ')}", "external": f"original Fawkes {rest}"}.get(kind, base)
-        return f"{short} · what if: {describe_modifiers(spec)}"
-    if spec == "none":
-        return "none — clean training photos (for comparison)"
-    if spec.startswith("fawkes:"):
-        _, version, mode = spec.split(":", 2)
-        return f"Fawkes {version} {mode} — cloaked by this app"
-    if spec.startswith("import:"):
-        from core.sample import bundled_cloak_mode
-
-        mode = bundled_cloak_mode(spec.split(":", 1)[1])
-        if mode:
-            return f"real Fawkes 0.3.1 {mode} — the original program's cloaks, imported"
-        return f"imported cloaks — {spec.split(':', 1)[1]}"
-    if spec.startswith("external:"):
-        return f"original Fawkes {spec.split(':', 1)[1]} — run by the original program"
-    return spec
+    """The list's words for ``spec``: ``ConditionSpec.label``."""
+    return condition_label(spec)

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-CORE = ["core.study", "core.cli", "core.cloaking.engine", "core.cloaking.condition", "core.cloaking.compare",
+CORE = ["core.study", "core.cli", "core.cloaking.engine", "core.cloaking.condition", "core.cloaking.compare", "core.conditions.build",
         "core.recognizers.registry", "core.recognizers.dlib", "core.recognizers.embedding", "core.recognizers.azure",
         "core.figures", "core.study_folder", "core.pairing"]
 

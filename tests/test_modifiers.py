@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, JpegImagePlugin
 
-from core.conditions import parse_condition
+from core.conditions.build import parse_condition
 from core.datasets import open_dataset
 from core.images import load_rgb
 from core.jobs import Job

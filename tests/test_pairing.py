@@ -8,7 +8,7 @@ from PIL import Image
 
 from core.cloaking.compare import compare_imported
 from core.cloaking.condition import cloaking_condition
-from core.conditions import parse_condition
+from core.conditions.build import parse_condition
 from core.datasets import open_dataset
 from core.images import load_rgb
 from core.jobs import Job

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.models.tfjs_graph import ModelFileError, TFJSGraphModel, UnsupportedOp, decode_weights, same_padding
+from core.models.tfjs import ModelFileError, TFJSGraphModel, UnsupportedOp, decode_weights, same_padding
 
 SHARED_MODELS = Path(__file__).resolve().parents[2] / "shared" / "models" / "human-models"
 

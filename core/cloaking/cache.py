@@ -11,7 +11,7 @@ import json
 import time
 from pathlib import Path
 
-from ..images import write_bytes_atomic, write_text_atomic
+from ..atomic import write_bytes_atomic, write_text_atomic
 from .plan import PhotoPlan
 from .report import CloakReport
 

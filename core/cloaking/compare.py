@@ -16,10 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic import write_text_atomic
 from ..conditions import Imported
 from ..datasets import Dataset
 from ..faces import detect_faces
-from ..images import IMAGE_SUFFIXES, UnusableImage, load_rgb, write_text_atomic
+from ..images import IMAGE_SUFFIXES, UnusableImage, load_rgb
 from ..jobs import NO_JOB, Job
 from ..pairing import pair_cloaks
 from ..split import Split

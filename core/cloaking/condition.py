@@ -1,28 +1,24 @@
 """Study conditions made by cloaking: ``fawkes:VERSION:MODE`` (our engine) and ``external:MODE``
-(the original program, where the user has it).
+(the original program, where the user has it). Their spelling is read by ``core.conditions``; what is
+here is the cloaking.
 
-Our cloaks go to ``<study>/cloaks/<condition folder>/`` and record the extractors they were made
-against, so that every result can be labelled white-box (judged by one of them) or black-box.
-A person whose training photos cannot all be cloaked (no face found, unreadable) is set aside with
-the reason: counting them as protected or unprotected would be wrong either way.
+Our cloaks go to ``<study>/cloaks/<condition folder>/`` (``ConditionSpec.cloaks_dir``) and record the
+extractors they were made against, so that every result can be labelled white-box (judged by one of them)
+or black-box. A person whose training photos cannot all be cloaked (no face found, unreadable) is set aside
+with the reason: counting them as protected or unprotected would be wrong either way.
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 from pathlib import Path
 
+from ..conditions import Condition, ConditionSpec, PreparedCondition, match_cloaks, parse_spec
 from ..jobs import NO_JOB, Job
-from ..pairing import match_cloaks
-from ..prepared import Condition, PreparedCondition
 from .engine import CloakSettings, cloak_photos
 from .extractors import check_names
-from .external import ORIGINAL_MODES, command_words, run_original
+from .external import command_words, run_original
 from .modes import get_mode, normalise_version
 from .settings import STUDY_POOL_LABEL, parse_target_pool
 
-CLOAKS_FOLDER = "cloaks"
 DEFAULT_POOL_NOTE = (f"Fawkes 0.3.1 {STUDY_POOL_LABEL}: target identities were chosen among the other people of this study; "
                      "the original Fawkes used strangers from public celebrity datasets (--target-pool strangers:N).")
 
@@ -34,55 +30,35 @@ def _extractor_names(value) -> tuple[str, ...]:
     return tuple(check_names(names)) if names else ("dlib",)
 
 
-def cloaking_condition(spec: str, **options) -> Condition:
+def cloaking_condition(spec: str | ConditionSpec, **options) -> Condition:
     """``fawkes:0.3:min``, ``fawkes:1.0:high``, ... or ``external:MODE``. Options: extractors, seed,
     device, target_pool (study, strangers:N or a folder), target_per_face, custom, batch_size, cache_dir,
     strict_budget (ours); external_command (the original)."""
-    parts = spec.split(":")
-    if parts[0] == "fawkes" and len(parts) == 3:
-        version, mode = normalise_version(parts[1]), parts[2]
-        settings = CloakSettings(
-            version=version,
-            mode=mode,
-            extractors=_extractor_names(options.get("extractors")),
-            seed=int(options.get("seed") or 0),
-            device=options.get("device") or "auto",
-            target_pool=_target_pool(options.get("target_pool")),
-            target_per_face=bool(options.get("target_per_face", True)),
-            custom=options.get("custom"),
-            batch_size=int(options.get("batch_size") or 8),
-            cache_dir=Path(options["cache_dir"]) if options.get("cache_dir") else None,
-            strict_budget=bool(options.get("strict_budget", False)),
-        )
-        get_mode(settings.version, settings.mode, settings.custom)  # a bad mode fails now, not mid-study
-        return FawkesCondition(spec, settings)
-    if parts[0] == "external" and len(parts) == 2:
-        if parts[1] not in ORIGINAL_MODES:
-            raise ValueError(f"The original Fawkes has no mode '{parts[1]}': use {', '.join(ORIGINAL_MODES)}.")
-        return ExternalCondition(spec, parts[1], options.get("external_command") or "fawkes")
-    raise ValueError(f"Cannot read the condition '{spec}': write fawkes:0.3:MODE, fawkes:1.0:MODE or external:MODE.")
+    spec = parse_spec(spec) if isinstance(spec, str) else spec
+    if spec.modifiers or spec.kind not in ("fawkes", "external"):
+        raise ValueError(f"Cannot read the condition '{spec}': write fawkes:0.3:MODE, fawkes:1.0:MODE or external:MODE.")
+    if spec.kind == "external":
+        return ExternalCondition(spec, options.get("external_command") or "fawkes")
+    settings = CloakSettings(
+        version=normalise_version(spec.version),
+        mode=spec.mode,
+        extractors=_extractor_names(options.get("extractors")),
+        seed=int(options.get("seed") or 0),
+        device=options.get("device") or "auto",
+        target_pool=_target_pool(options.get("target_pool")),
+        target_per_face=bool(options.get("target_per_face", True)),
+        custom=options.get("custom"),
+        batch_size=int(options.get("batch_size") or 8),
+        cache_dir=Path(options["cache_dir"]) if options.get("cache_dir") else None,
+        strict_budget=bool(options.get("strict_budget", False)),
+    )
+    get_mode(settings.version, settings.mode, settings.custom)  # a bad custom setting fails now, not mid-study
+    return FawkesCondition(spec, settings)
 
 
 def _target_pool(value) -> Path | str | None:
     kind, detail = parse_target_pool(value)  # a bad spelling fails now, not mid-study
     return None if kind == "study" else (detail if kind == "folder" else str(value))
-
-
-def folder_name(spec: str, settings: CloakSettings | None = None) -> str:
-    """A safe folder name for the condition's cloaks; it changes with anything that changes them."""
-    name = re.sub(r"[^A-Za-z0-9.]+", "-", spec).strip("-")
-    if settings is not None:
-        name += f"-{'+'.join(settings.extractors)}-seed{settings.seed}"
-        if settings.strict_budget:
-            name += "-strict"
-        kind, detail = parse_target_pool(settings.target_pool)
-        if kind == "strangers":
-            name += f"-strangers{detail}"
-        elif kind == "folder":
-            name += "-pool-" + hashlib.sha256(str(detail).encode()).hexdigest()[:8]
-        if settings.custom:
-            name += "-" + hashlib.sha256(json.dumps(settings.custom, sort_keys=True).encode()).hexdigest()[:8]
-    return name
 
 
 def _training_photos(dataset, split) -> tuple[list[Path], dict[Path, str]]:
@@ -108,15 +84,15 @@ def _pool(dataset, split, settings: CloakSettings) -> dict[str, list[Path]]:
 
 
 class FawkesCondition(Condition):
-    def __init__(self, spec: str, settings: CloakSettings):
-        self.name, self.settings = spec, settings
+    def __init__(self, spec: ConditionSpec, settings: CloakSettings):
+        self.spec, self.settings = spec, settings
 
-    def prepare(self, dataset, split, out_dir: Path, job: Job = NO_JOB) -> PreparedCondition:
+    def make(self, dataset, split, out_dir: Path, job: Job = NO_JOB) -> PreparedCondition:
         photos, person_of = _training_photos(dataset, split)
-        cloaks = Path(out_dir) / CLOAKS_FOLDER
         settings = self.settings
         pool = _pool(dataset, split, settings)
-        reports = cloak_photos(photos, cloaks / folder_name(self.name, settings), settings, job, pool=pool, person_of=person_of)
+        folder = Path(out_dir) / self.spec.cloaks_dir(settings.folder_suffix)
+        reports = cloak_photos(photos, folder, settings, job, pool=pool, person_of=person_of)
 
         training: dict[str, list[Path]] = {}
         problems: dict[str, list[str]] = {}
@@ -144,16 +120,16 @@ class FawkesCondition(Condition):
             notes.append(DEFAULT_POOL_NOTE if self.settings.target_pool is None else f"Fawkes 0.3.1 {self.settings.pool_label}.")
         notes.append(f"Cloaks written {self.settings.variant}.")
         originals = {r.output: dataset.relative(r.source) for r in done}
-        return PreparedCondition(self.name, training, set_aside, notes, list(self.settings.extractors), originals)
+        return PreparedCondition(self.name, training, set_aside, notes, list(self.settings.extractors), originals, folder)
 
 
 class ExternalCondition(Condition):
-    def __init__(self, spec: str, mode: str, command: str):
-        self.name, self.mode, self.command = spec, mode, command
+    def __init__(self, spec: ConditionSpec, command: str):
+        self.spec, self.mode, self.command = spec, spec.mode, command
 
-    def prepare(self, dataset, split, out_dir: Path, job: Job = NO_JOB) -> PreparedCondition:
+    def make(self, dataset, split, out_dir: Path, job: Job = NO_JOB) -> PreparedCondition:
         photos, _ = _training_photos(dataset, split)
-        folder = Path(out_dir) / CLOAKS_FOLDER / folder_name(self.name)
+        folder = Path(out_dir) / self.spec.cloaks_dir()
         existing = sorted(folder.rglob("*_cloaked.*")) if folder.is_dir() else []
         notes = []
         reused = match_cloaks(self.name, existing, dataset, split, extractors=None, folder=folder) if existing else None

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from ..images import write_text_atomic
+from ..atomic import write_text_atomic
 from ..jobs import NO_JOB, Cancelled, Job
 from ..models.zoo import user_data_dir
 from ..torch_threads import MACHINE_THREADS

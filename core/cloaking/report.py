@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..images import write_text_atomic
+from ..atomic import write_text_atomic
 
 REPORT_NAME = "cloak_report.csv"
 

@@ -1,6 +1,8 @@
 """How a run of our Fawkes engine is set up, and the names it gives what it writes."""
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +45,22 @@ class CloakSettings:
     @property
     def pool_label(self) -> str:
         return describe_target_pool(self.target_pool)
+
+    @property
+    def folder_suffix(self) -> str:
+        """What of these settings changes the cloaks, for the name of the folder they are written to
+        (``ConditionSpec.cloaks_dir``): the networks, the seed, a strict budget, the target pool, custom steps."""
+        name = f"-{'+'.join(self.extractors)}-seed{self.seed}"
+        if self.strict_budget:
+            name += "-strict"
+        kind, detail = parse_target_pool(self.target_pool)
+        if kind == "strangers":
+            name += f"-strangers{detail}"
+        elif kind == "folder":
+            name += "-pool-" + hashlib.sha256(str(detail).encode()).hexdigest()[:8]
+        if self.custom:
+            name += "-" + hashlib.sha256(json.dumps(self.custom, sort_keys=True).encode()).hexdigest()[:8]
+        return name
 
 
 def parse_target_pool(value) -> tuple[str, Path | int | None]:

@@ -21,8 +21,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..atomic import write_bytes_atomic
 from ..faces import largest_face
-from ..images import UnusableImage, load_rgb, write_bytes_atomic
+from ..images import UnusableImage, load_rgb
 from ..jobs import NO_JOB, Job
 from .crops import face_region
 from .extractors import embed

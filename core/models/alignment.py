@@ -1,6 +1,7 @@
 """Differentiable face alignment: a similarity transform from landmarks, then bilinear sampling.
 
-* ``similarity_from_points`` + ``warp``: a general aligned crop (used by the TF.js networks);
+* ``similarity_from_points`` + ``warp``: a general aligned crop; ``aligned_crop``, the one the TF.js
+  networks use, puts the eyes and nose base of dlib's 5 points on a template;
 * ``dlib_face_chip``: dlib's own 5-point face chip (``dlib.get_face_chip``), pixel for pixel.
 
 All work on batches and keep gradients flowing to the image pixels.
@@ -57,6 +58,19 @@ def warp(image: torch.Tensor, matrix: torch.Tensor, size: int | tuple[int, int])
     norm = torch.stack([(src[..., 0] * 2 + 1) / w - 1, (src[..., 1] * 2 + 1) / h - 1], -1)
     norm = norm.reshape(b, out_h, out_w, 2).to(image.dtype)
     return F.grid_sample(image, norm, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def eyes_and_nose(landmarks: torch.Tensor) -> torch.Tensor:
+    """(B, 5, 2) dlib 5-point landmarks → (B, 3, 2): image-left eye centre, image-right eye centre,
+    nose base. dlib lists the image-right eye's corners first (points 0-1), then the other (2-3)."""
+    return torch.stack([landmarks[:, 2:4].mean(1), landmarks[:, 0:2].mean(1), landmarks[:, 4]], 1)
+
+
+def aligned_crop(image: torch.Tensor, landmarks: torch.Tensor, template, size: int) -> torch.Tensor:
+    """The (B, 3, size, size) crop that puts the eyes and nose base of each face on ``template``."""
+    dst = torch.tensor(template, dtype=torch.float64, device=image.device)
+    matrix = similarity_from_points(eyes_and_nose(landmarks.to(image.device)), dst)
+    return warp(image, matrix, size)
 
 
 # ---------------------------------------------------------------------------------------------

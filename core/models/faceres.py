@@ -16,9 +16,9 @@ import torch
 
 from ..jobs import NO_JOB, Job
 from . import zoo
+from .alignment import aligned_crop
 from .base import FaceEmbedder
-from .mobileface import aligned_crop
-from .tfjs_graph import TFJSGraphModel
+from .tfjs import TFJSGraphModel
 
 TEMPLATE_224 = ((80.82, 82.78), (141.89, 81.77), (112.64, 129.94))
 CROP_SIZE = 224

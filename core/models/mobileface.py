@@ -15,27 +15,14 @@ import torch
 
 from ..jobs import NO_JOB, Job
 from . import zoo
-from .alignment import similarity_from_points, warp
+from .alignment import aligned_crop
 from .base import FaceEmbedder
-from .tfjs_graph import TFJSGraphModel
+from .tfjs import TFJSGraphModel
 
 # ArcFace template points for the left and right eye (as seen in the image), and dlib's nose base.
 TEMPLATE_112 = ((38.2946, 51.6963), (73.5318, 51.5014), (56.39, 79.29))
 CROP_SIZE = 112
 OUTPUT = "batchnorm0/add_1:0"
-
-
-def eyes_and_nose(landmarks: torch.Tensor) -> torch.Tensor:
-    """(B, 5, 2) dlib 5-point landmarks → (B, 3, 2): image-left eye centre, image-right eye centre,
-    nose base. dlib lists the image-right eye's corners first (points 0-1), then the other (2-3)."""
-    return torch.stack([landmarks[:, 2:4].mean(1), landmarks[:, 0:2].mean(1), landmarks[:, 4]], 1)
-
-
-def aligned_crop(image: torch.Tensor, landmarks: torch.Tensor, template, size: int) -> torch.Tensor:
-    """The (B, 3, size, size) crop that puts the eyes and nose base of each face on ``template``."""
-    dst = torch.tensor(template, dtype=torch.float64, device=image.device)
-    matrix = similarity_from_points(eyes_and_nose(landmarks.to(image.device)), dst)
-    return warp(image, matrix, size)
 
 
 class MobileFace(FaceEmbedder):

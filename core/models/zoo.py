@@ -10,11 +10,11 @@ import hashlib
 import importlib.util
 import os
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+from ..atomic import write_atomic
 from ..jobs import NO_JOB, Job
 
 
@@ -91,13 +91,11 @@ def _local_folders() -> list[Path]:
 
 def _download(url: str, target: Path, expected: str, job: Job) -> None:
     """Fetch ``url`` into ``target`` atomically; the file appears only if its sha256 is ``expected``."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    tmp = Path(tmp_name)
     stage = f"Downloading {target.name}"
-    try:
+
+    def fill(out) -> None:
         digest = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+        with urllib.request.urlopen(url, timeout=60) as response:
             total = int(response.headers.get("Content-Length") or 0)
             done = 0
             job.step(stage, 0, total, url)
@@ -106,18 +104,16 @@ def _download(url: str, target: Path, expected: str, job: Job) -> None:
                 digest.update(chunk)
                 done += len(chunk)
                 job.step(stage, done, max(total, done), url)
-            out.flush()
-            os.fsync(out.fileno())
         if digest.hexdigest() != expected:
             raise ModelFileUnavailable(
                 f"{target.name} downloaded from {url} is not the expected file (sha256 {digest.hexdigest()}, "
                 f"expected {expected}); it was deleted."
             )
-        os.replace(tmp, target)
+
+    try:
+        write_atomic(target, fill, suffix=".part")
     except (urllib.error.URLError, OSError) as exc:
         raise ModelFileUnavailable(f"Could not download {target.name} from {url}: {exc}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def tfjs_model_file(

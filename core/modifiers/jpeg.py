@@ -5,20 +5,28 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image
 
+from .base import Context, Modifier
 from .photo import EnrolledPhoto, decode
 
 SUBSAMPLING_420 = 2  # Pillow's code for 4:2:0
 
 
 @dataclass(frozen=True)
-class Jpeg:
+class Jpeg(Modifier):
     quality: int
 
+    prefix = "+jpeg"
+    usage = ("+jpeg:Q",)
+    example = "+jpeg:75"
+    help_text = "+jpeg:Q (re-encoded as on upload)"
+    upload = True
+
     @classmethod
-    def parse(cls, value: str, spec: str) -> "Jpeg":
-        if not value.isdigit() or not 1 <= int(value) <= 100:
+    def parse(cls, value: str | None, spec: str) -> "Jpeg":
+        if not value or not value.isdigit() or not 1 <= int(value) <= 100:
             raise ValueError(f"In the condition '{spec}', +jpeg:{value} needs a JPEG quality from 1 to 100, e.g. +jpeg:75.")
         return cls(int(value))
 
@@ -32,8 +40,10 @@ class Jpeg:
     def words(self) -> str:
         return f"JPEG {self.quality}"
 
-    def apply(self, photos: list[EnrolledPhoto], context) -> dict:
-        """One person's photos; returns what to count for the note."""
+    def phrase(self) -> str:
+        return f"re-saved as {self.words()}"
+
+    def apply(self, photos: list[EnrolledPhoto], context: Context) -> dict:
         for photo in photos:
             data = encode_jpeg(photo.pixels(), self.quality)
             photo.replace(data, ".jpg", None, self.spelling)  # decoded only if a later step needs it
@@ -42,7 +52,7 @@ class Jpeg:
     def note(self, counts: dict) -> str:
         return f"{self.spelling}: {counts.get('photos', 0)} photos re-encoded as JPEG quality {self.quality} (4:2:0)"
 
-    def preview(self, rgb):
+    def transform(self, rgb: np.ndarray) -> np.ndarray:
         return decode(encode_jpeg(rgb, self.quality))
 
 

@@ -7,16 +7,24 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from .base import Context, Modifier, Preview
 from .photo import EnrolledPhoto
 
 
 @dataclass(frozen=True)
-class Leak:
+class Leak(Modifier):
     count: float  # photos, or percent when ``percent``
     percent: bool = False
 
+    prefix = "@"
+    usage = ("@K", "@P%")
+    example = "@3"
+    help_text = "@K / @P% (only K photos per person cloaked, the rest leaked clean)"
+    seeded = True
+
     @classmethod
-    def parse(cls, value: str, spec: str) -> "Leak":
+    def parse(cls, value: str | None, spec: str) -> "Leak":
+        value = value or ""
         percent = value.endswith("%")
         number = value[:-1] if percent else value
         try:
@@ -29,6 +37,15 @@ class Leak:
             raise ValueError(f"In the condition '{spec}', @{value} needs how many photos per person stay cloaked, e.g. @3.")
         return cls(count, percent)
 
+    @classmethod
+    def check(cls, spec: str, kind: str, steps: list) -> None:
+        leaks = [s for s in steps if isinstance(s, cls)]
+        if len(leaks) > 1:
+            raise ValueError(f"The condition '{spec}' has {len(leaks)} @ modifiers; one says how many photos stay cloaked.")
+        if leaks and kind == "none":
+            raise ValueError(f"The condition '{spec}' cannot leave photos uncloaked: 'none' has no cloaks; "
+                             "put @K after a cloaking condition, e.g. import:DIR@3.")
+
     @property
     def spelling(self) -> str:
         return f"@{self.count:g}%" if self.percent else f"@{int(self.count)}"
@@ -40,12 +57,18 @@ class Leak:
     def words(self) -> str:
         return f"{self.count:g}% cloaked" if self.percent else f"{int(self.count)} cloaked"
 
+    def phrase(self) -> str:
+        return f"only {self.words()}, the rest leaked clean"
+
+    def summary(self) -> str:
+        return f"{self.words()} per person, the rest leaked clean"
+
     def how_many(self, photos: int) -> int:
         if self.percent:
             return int(self.count * photos / 100 + 0.5)  # half rounds up: 50% of 5 is 3
         return int(self.count)
 
-    def apply(self, photos: list[EnrolledPhoto], context) -> dict:
+    def apply(self, photos: list[EnrolledPhoto], context: Context) -> dict:
         """One person's photos; a person with too few is set aside in ``context``."""
         person, k = photos[0].person, self.how_many(len(photos))
         if len(photos) < k or k == 0:
@@ -61,6 +84,17 @@ class Leak:
     def note(self, counts: dict) -> str:
         return (f"{self.spelling}: {counts.get('kept', 0)} photos stay cloaked, {counts.get('leaked', 0)} are enrolled "
                 "clean (leaked), chosen with the seed")
+
+    def preview(self, photo: Preview) -> None:
+        own = list(photo.originals)
+        k = self.how_many(len(own))
+        if not own or len(own) < k or k == 0:
+            photo.words.append(f"{self.spelling}: this person would be set aside")
+        elif photo.relative in pick(own, k, photo.seed, photo.person):
+            photo.words.append(f"{self.spelling}: stays cloaked")
+        else:
+            photo.back_to_clean()
+            photo.words.append(f"{self.spelling}: enrolled clean (leaked)")
 
 
 def pick(originals: list[str], k: int, seed: int, person: str) -> list[str]:

@@ -1,14 +1,14 @@
-"""One photo as a modified condition would enrol it, for the window's viewer: the same functions as the
-study (so what is shown is what is enrolled), for one photo at a time."""
+"""One photo as a modified condition would enrol it, for the window's viewer: each modifier's own ``preview``,
+the same transformation as the study's (so what is shown is what is enrolled), for one photo at a time."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
 
+from ..conditions.spec import parse_spec
 from ..images import load_rgb
-from .leak import Leak, pick
-from .spelling import split_modifiers
+from .base import Preview
 
 
 def as_enrolled(spec: str, cloak: Path, original: Path, seed: int = 0, person: str = "",
@@ -16,22 +16,10 @@ def as_enrolled(spec: str, cloak: Path, original: Path, seed: int = 0, person: s
     """The photo ``cloak`` (a cloak of ``original``) after the modifiers of ``spec``, and what happened to it
     in words; None when ``spec`` has none. ``person``, ``originals`` (their training photos) and
     ``relative`` (this one's) say whether ``@K`` keeps it cloaked."""
-    _, steps = split_modifiers(spec)
+    steps = parse_spec(spec).modifiers
     if not steps:
         return None
-    rgb, words = load_rgb(cloak), []
+    photo = Preview(load_rgb(cloak), Path(original), relative, person, list(originals or []), seed)
     for step in steps:
-        if isinstance(step, Leak):
-            own = list(originals or [])
-            k = step.how_many(len(own))
-            if not own or len(own) < k or k == 0:
-                words.append(f"{step.spelling}: this person would be set aside")
-            elif relative in pick(own, k, seed, person):
-                words.append(f"{step.spelling}: stays cloaked")
-            else:
-                rgb = load_rgb(original)
-                words.append(f"{step.spelling}: enrolled clean (leaked)")
-        else:
-            rgb = step.preview(rgb)
-            words.append(step.words())
-    return rgb, ", ".join(words)
+        step.preview(photo)
+    return photo.rgb, ", ".join(photo.words)

@@ -8,16 +8,23 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from .base import Context, Modifier
 from .photo import EnrolledPhoto, encode_png
 
 
 @dataclass(frozen=True)
-class Resize:
+class Resize(Modifier):
     size: int
 
+    prefix = "+resize"
+    usage = ("+resize:S",)
+    example = "+resize:1080"
+    help_text = "+resize:S (longest side at most S px)"
+    upload = True
+
     @classmethod
-    def parse(cls, value: str, spec: str) -> "Resize":
-        if not value.isdigit() or int(value) < 1:
+    def parse(cls, value: str | None, spec: str) -> "Resize":
+        if not value or not value.isdigit() or int(value) < 1:
             raise ValueError(f"In the condition '{spec}', +resize:{value} needs the longest side in pixels, e.g. +resize:1080.")
         return cls(int(value))
 
@@ -31,8 +38,10 @@ class Resize:
     def words(self) -> str:
         return f"{self.size} px"
 
-    def apply(self, photos: list[EnrolledPhoto], context) -> dict:
-        """One person's photos; returns what to count for the note."""
+    def phrase(self) -> str:
+        return f"shrunk to {self.words()}"
+
+    def apply(self, photos: list[EnrolledPhoto], context: Context) -> dict:
         shrunk = 0
         for photo in photos:
             rgb = photo.pixels()
@@ -47,7 +56,7 @@ class Resize:
         return (f"{self.spelling}: {counts.get('shrunk', 0)} photos downscaled to at most {self.size} px (LANCZOS)"
                 + (f"; {kept} already that small, enrolled as they were" if kept else ""))
 
-    def preview(self, rgb):
+    def transform(self, rgb: np.ndarray) -> np.ndarray:
         return downscale(rgb, self.size)
 
 

@@ -172,7 +172,7 @@ def row_of(results, person: str, condition: str):
 def test_a_results_row_opens_its_persons_photos_as_enrolled(window, qtbot, tmp_path):
     """A study read back from its folder: double-clicking 02's row under an upload what-if shows 02's training
     photos only, each beside its cloak and the very file the study enrolled."""
-    from core.conditions import parse_condition
+    from core.conditions.build import parse_condition
     from core.datasets import open_dataset
     from core.results import ResultRow, summarize
     from core.split import make_split

@@ -1,8 +1,9 @@
-"""Secrets never leave in words: every message, note and file an online tracker writes passes ``scrub``."""
+"""Secrets never leave in words: every message, note and file an online tracker writes passes ``scrub``, and
+every settings file a study or a check writes holds a tracker's options ``without_secrets``."""
 from __future__ import annotations
 
 HIDDEN = "[key hidden]"
-# the option names a tracker's secrets travel under: stripped from every settings file a study or a check writes
+# the option names a tracker's secrets travel under
 SECRET_OPTIONS = ("key", "key_id", "secret")
 
 
@@ -12,3 +13,8 @@ def scrub(text: str, secrets) -> str:
         if secret:
             text = text.replace(secret, HIDDEN)
     return text
+
+
+def without_secrets(options: dict) -> dict:
+    """A tracker's options less those its secrets travel under (``SECRET_OPTIONS``): what a settings file keeps."""
+    return {k: v for k, v in options.items() if k not in SECRET_OPTIONS}
