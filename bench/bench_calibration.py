@@ -26,11 +26,11 @@ sys.path.insert(0, str(ROOT))
 from core.calibration import ensure_clean_scores  # noqa: E402
 from core.datasets import open_dataset  # noqa: E402
 from core.figures import confidence_histogram, reidentification_curve, threshold_marks  # noqa: E402
-from core.metrics import ScoreLog, evaluate, own_thresholds, read_scores  # noqa: E402
+from core.metrics import ScoreLog, evaluate, read_scores, scales_of  # noqa: E402
 from core.recognizers.base import Candidate  # noqa: E402
 from core.results import read_rows, write_rows_csv  # noqa: E402
 from core.split import Split  # noqa: E402
-from core.study import StudyConfig, run_study  # noqa: E402
+from core.study import StudyConfig, own_thresholds, run_study  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "datasets"
 
@@ -62,16 +62,17 @@ def main() -> None:
     out = Path(config.out)
     scores = read_scores(out / "scores.csv")
     photos = [(key, file, person, candidates) for key, by_file in scores.items() for file, (person, candidates) in by_file.items()]
+    scales = scales_of(config.recognizers, None, out / "scores.csv")
     log = ScoreLog(work / "again")
     (work / "again").mkdir()
     write_s, _ = timed(lambda: [log.add(key[0], key[1], file, person,
-                                        [Candidate(c, 0.0, s) for c, s in candidates.items()])
+                                        [Candidate(c, 0.0, s) for c, s in candidates.items()], scales[key[1]])
                                 for key, file, person, candidates in photos])
     rows = read_rows(out / "results.csv")
 
     def judge_and_draw():
-        judged, summary, _ = evaluate(rows, {}, {}, read_scores(out / "scores.csv"), config.fmr,
-                                      own_thresholds(config.recognizer_options))
+        judged, summary, _ = evaluate(rows, {}, {}, read_scores(out / "scores.csv"), config.fmr, scales,
+                                      own_thresholds(config))
         write_rows_csv(work / "again" / "results.csv", judged)
         for figure in (confidence_histogram(judged, threshold_marks(summary)), reidentification_curve(summary)):
             figure.savefig(io.BytesIO(), format="png")

@@ -4,7 +4,12 @@ Each section runs a whole study (``core.study.run_study``) through one online ba
 tests/, at the backend's default rate, and prints wall time ÷ pacing floor (calls ÷ rate; goal ≤ 1.1) and the
 photos uploaded. The stand-in's dlib descriptors are computed before the clock starts, so the time measured is
 ours (pacing, waits, the study's own work), not the stand-in's face detection.
-Run: python bench/bench_services.py [--dataset FOLDER] [--only rekognition]
+The crowd section runs, for each service, a study of two conditions with a crowd (``--distractors``: the dataset's
+last person; the others are studied) and prints the photos uploaded with and without the crowd's, and how often
+each crowd photo was sent (once a study: the tracker keeps its crowd between conditions), beside a tracker a
+condition as before (Face++ then too sends each once, as it reuses a face token detected in the same process, but
+enrols the crowd again and plans for it each time). It counts, it does not time: calls go at 100 a second.
+Run: python bench/bench_services.py [--dataset FOLDER] [--only rekognition|facepp|crowd]
 """
 from __future__ import annotations
 
@@ -114,7 +119,74 @@ def bench_facepp(dataset: Path | None = None, latency_s: float = 0.0) -> dict:
     return result
 
 
-SECTIONS = ("rekognition", "facepp")  # bench_<name>: each service's section, where it exists
+def bench_crowd(dataset: Path | None = None, latency_s: float = 0.0) -> dict:
+    """Uploads of a two-condition study with a crowd, per service: the crowd's photos should each go once."""
+    import shutil
+    from collections import Counter
+    from unittest.mock import patch
+
+    from core.recognizers.registry import recognizer_class
+    from core.study import StudyConfig, run_study
+    from tests.facepp_standin import FaceppStandIn
+    from tests.rekognition_standin import RekognitionStandIn
+
+    dataset = dataset or FIXTURE_IMM
+    conditions = ["none", "none+jpeg:75"]
+    results = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        people, crowd = Path(scratch) / "people", Path(scratch) / "crowd"
+        photos = sorted(p for p in dataset.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+        last = max(_person(dataset, p) for p in photos)
+        for photo in photos:  # the last person is the crowd, the others are studied
+            target = (crowd if _person(dataset, photo) == last else people) / photo.relative_to(dataset)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(photo, target)
+        crowd_bytes = {p.read_bytes() for p in crowd.rglob("*") if p.is_file()}
+        print(f"Crowd: {len(conditions)} conditions ({', '.join(conditions)}), a crowd of {len(crowd_bytes)} photos "
+              f"({last}), the other people of {dataset.name} studied; counted at 100 calls a second, not timed:")
+        for name, standin in (("rekognition", RekognitionStandIn), ("facepp", FaceppStandIn)):
+            tracker = recognizer_class(name)
+            for kept in (True, False):  # False: a tracker a condition, as before the crowd was kept (for comparison)
+                with standin() as server:  # a fresh account each time: Face++ reuses no token of the other run
+                    server.delay_s = latency_s
+                    _point_at(name, server, scratch)
+                    with patch.object(tracker, "keeps_crowd", kept):
+                        run_study(StudyConfig(people, Path(scratch) / f"study-{name}-{kept}", recognizers=[name],
+                                              conditions=conditions, distractors=crowd,
+                                              recognizer_options={name: {"calls_per_second": 100}}))
+                    sent = [s for s in (e.image if name == "rekognition" else e.upload for e in server.log) if s]
+                times = Counter(s for s in sent if s in crowd_bytes)
+                each = sorted(set(times.values()) | ({0} if len(times) < len(crowd_bytes) else set()))
+                results[(name, kept)] = {"uploads": len(sent), "without_crowd": len(sent) - sum(times.values()),
+                                         "crowd_uploads": sum(times.values()), "each_crowd_photo_sent": each}
+                print(f"  {name}, {'one tracker for the study' if kept else 'a tracker a condition'}: {len(sent)} "
+                      f"photos uploaded, {len(sent) - sum(times.values())} of them the study's own (as without a "
+                      f"crowd), {sum(times.values())} the crowd's: each crowd photo sent "
+                      f"{'once' if each == [1] else ' or '.join(map(str, each)) + ' times'}")
+    return results
+
+
+def _person(dataset: Path, photo: Path) -> str:
+    """A folder per person, or IMM's flat names ``01-1m.jpg``."""
+    relative = photo.relative_to(dataset)
+    return relative.parts[0] if len(relative.parts) > 1 else photo.name.split("-")[0]
+
+
+def _point_at(name: str, server, scratch: str) -> None:
+    """The environment that sends ``name``'s calls to its stand-in, with its keys."""
+    if name == "facepp":
+        os.environ.update({"FACEPP_ENDPOINT": server.endpoint, "FACEPP_API_KEY": server.key,
+                           "FACEPP_API_SECRET": server.secret})
+        return
+    os.environ.update({"AWS_ACCESS_KEY_ID": server.access_key_id, "AWS_SECRET_ACCESS_KEY": server.secret_key,
+                       "AWS_DEFAULT_REGION": server.region, "AWS_ENDPOINT_URL_REKOGNITION": server.endpoint,
+                       "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": f"{scratch}/none",
+                       "AWS_SHARED_CREDENTIALS_FILE": f"{scratch}/none"})
+    for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        os.environ.pop(variable, None)
+
+
+SECTIONS = ("rekognition", "facepp", "crowd")  # bench_<name>: each section, where it exists
 
 
 def main(argv: list[str]) -> None:

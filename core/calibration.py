@@ -62,5 +62,5 @@ def ensure_clean_scores(config, dataset, split, log: ScoreLog, job: Job = NO_JOB
                     candidates = recognizer.identify(dataset.root / relative)
                 except UnusableImage:
                     continue
-                log.add(CALIBRATION, name, relative, person, candidates)
+                log.add(CALIBRATION, name, relative, person, candidates, recognizer.scale)
             job.step(stage, len(photos) + len(todo), len(photos) + len(todo))

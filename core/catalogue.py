@@ -9,6 +9,7 @@ library, so the window can list the trackers before anything heavy is imported.
 """
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 
 OFFLINE, ONLINE = "offline", "online"
@@ -44,6 +45,16 @@ class Tracker:
     @property
     def can_cloak(self) -> bool:
         return bool(self.network)
+
+    def recognizer_class(self) -> type:
+        """Its ``Recognizer`` class, imported now (and the network's or client's library with it)."""
+        module, cls = self.recognizer.split(":")
+        return getattr(importlib.import_module(module), cls)
+
+    def scale(self):
+        """What its scores are (``core.score_scale``); only studies written before the scale was saved with the
+        scores need to ask."""
+        return self.recognizer_class().scale
 
     def describe(self) -> dict:
         """What the manifest records of the catalogue's entry."""

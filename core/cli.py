@@ -11,6 +11,7 @@ from pathlib import Path
 from .catalogue import help_text
 from .console import ProgressPrinter
 from .jobs import Cancelled, Job
+from .modifiers import help_text as modifiers_help
 from .recognizers.registry import end_helper_processes
 
 STOPPED = "Stopped. Everything finished so far is kept; run the same command again to resume."
@@ -58,8 +59,7 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed for the random split and for cloaking")
     parser.add_argument("--recognizer", action="append", default=[], help=f"{help_text()}; dlib by default; repeat for a transfer matrix")
     parser.add_argument("--condition", action="append", default=[], help="none, import:DIR, fawkes:0.3:MODE, fawkes:1.0:MODE or external:MODE, "
-                        "each optionally followed by +jpeg:Q (re-encoded as on upload), +resize:S (longest side at most S px) "
-                        "or @K / @P%% (only K photos per person cloaked, the rest leaked clean), left to right; repeatable")
+                        f"each optionally followed by {modifiers_help().replace('%', '%%')}, left to right; repeatable")
     parser.add_argument("--distractors", type=Path, help="dataset folder of other people enrolled with all their photos, clean, never tested (a bigger crowd)")
     parser.add_argument("--extractor", default="dlib", help="networks our cloaks are optimised against, e.g. dlib or dlib,mobileface")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where our cloaking runs")

@@ -17,16 +17,19 @@ import csv
 import io
 import math
 import statistics
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from scipy.stats import binomtest
 
+from .catalogue import tracker
 from .fmr import CURVE_FMRS, fmr_words
 from .results import BELOW_THRESHOLD, ERROR, IDENTIFIED, NO_FACE, WRONG_PERSON, ResultRow, summarize
+from .score_scale import CONFIDENCE, ScoreScale
 
 SCORES_FILE = "scores.csv"
-SCORE_FIELDS = ["condition", "recognizer", "file", "person", "candidate", "score"]
+SCORE_FIELDS = ["condition", "recognizer", "file", "person", "candidate", "score", "score_kind", "higher_is_better"]
+OLD_SCORE_FIELDS = SCORE_FIELDS[:6]  # before the score's kind and direction were written with it (December 2026)
 CLEAN = "none"
 CALIBRATION = "clean calibration"  # scores of the extra clean enrolment made when a study has no `none`
 
@@ -43,8 +46,11 @@ class ScoreLog:
     def __init__(self, out: Path):
         self.path = Path(out) / SCORES_FILE
 
-    def add(self, condition: str, recognizer: str, file: str, person: str, candidates) -> None:
+    def add(self, condition: str, recognizer: str, file: str, person: str, candidates, scale: ScoreScale) -> None:
+        """``scale``: what the tracker's scores are; its kind and direction go on every line, so the file is read
+        without knowing the tracker."""
         size = self.path.stat().st_size if self.path.exists() else 0
+        old = bool(size) and _header(self.path) == OLD_SCORE_FIELDS  # a study begun before: its lines stay alike
         buf = io.StringIO()
         if size:
             with self.path.open("rb") as fh:
@@ -54,14 +60,58 @@ class ScoreLog:
         writer = csv.writer(buf, lineterminator="\n")
         if not size:
             writer.writerow(SCORE_FIELDS)
-        for c in candidates:
-            writer.writerow([condition, recognizer, file, person, c.person, repr(float(c.score))])
+        writer.writerows(score_lines(condition, recognizer, file, person, [(c.person, c.score) for c in candidates],
+                                     None if old else scale))
         with self.path.open("a", encoding="utf-8", newline="") as fh:
             fh.write(buf.getvalue())
 
     def has(self, condition: str, recognizer: str) -> set[str]:
         """Files already scored for this condition and recognizer."""
         return set(read_scores(self.path).get((condition, recognizer), {}))
+
+
+def score_lines(condition: str, recognizer: str, file: str, person: str, scored, scale: ScoreScale | None):
+    """``scores.csv``'s lines of one test photo: (candidate, score) pairs, with the scale's kind and direction
+    (``scale`` None: a file begun before they were written)."""
+    for candidate, score in scored:
+        line = [condition, recognizer, file, person, candidate, repr(float(score))]
+        yield line if scale is None else line + [scale.kind, "yes" if scale.higher_is_better else "no"]
+
+
+def _header(path: Path) -> list[str]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return next(csv.reader(fh), [])
+
+
+def written_scales(path: Path | str) -> dict[str, ScoreScale]:
+    """Each tracker's score kind and direction as ``scores.csv`` states them (no confidence mapping: that is in
+    ``summary.json``); empty for a file written before they were."""
+    path, found = Path(path), {}
+    if not path.exists():
+        return found
+    with path.open(newline="", encoding="utf-8") as fh:
+        for raw in csv.DictReader(fh):
+            if raw.get("recognizer") and raw.get("score_kind") and raw["recognizer"] not in found:
+                found[raw["recognizer"]] = ScoreScale(raw["score_kind"], raw.get("higher_is_better") == "yes",
+                                                      confidence_at=())
+    return found
+
+
+def scales_of(recognizers, summary: dict | None, scores_path: Path | str) -> dict[str, ScoreScale]:
+    """What each tracker's scores are, read from the study's own files: ``summary.json``'s ``score_scales``,
+    else ``scores.csv``'s columns; only a study written before either (December 2026) asks the catalogue."""
+    saved = {name: ScoreScale.from_json(data) for name, data in (summary or {}).get("score_scales", {}).items()}
+    written = written_scales(scores_path)
+    scales = {}
+    for name in recognizers:
+        scale = saved.get(name) or written.get(name)
+        if scale is None:
+            try:
+                scale = tracker(name).scale()
+            except ValueError:  # a tracker this program no longer knows, in a study that did not say
+                scale = CONFIDENCE
+        scales[name] = scale
+    return scales
 
 
 Scores = dict[tuple[str, str], dict[str, tuple[str, dict[str, float]]]]  # (condition, recognizer) -> file -> (person, candidate -> score)
@@ -102,31 +152,36 @@ class OperatingPoint:
     recognizer: str
     fmr: float | None
     threshold: float | None  # None: no threshold at all (FMR 100%)
-    score: str  # "distance", "cosine similarity" or "confidence"
-    higher_is_better: bool
+    scale: ScoreScale  # of the scores the threshold is on: the tracker's own, or CONFIDENCE when not calibrated
     impostor_comparisons: int = 0
 
     @property
     def calibrated(self) -> bool:
         return self.fmr is not None
 
+    @property
+    def score(self) -> str:
+        return self.scale.kind
+
     def passes(self, row: ResultRow) -> bool:
-        value = row.confidence if self.score == "confidence" and not self.calibrated else row.score
+        value = row.confidence if self.scale.is_confidence and not self.calibrated else row.score
         if value is None:
             return False
         if self.threshold is None:
             return True
         if not self.calibrated:
             return value >= self.threshold
-        return value > self.threshold if self.higher_is_better else value < self.threshold
+        return self.scale.better(value, self.threshold)
 
     def to_json(self) -> dict:
-        data = asdict(self)
-        del data["recognizer"], data["higher_is_better"]
-        data["calibrated"] = self.calibrated
-        data["threshold_confidence"] = (self.threshold if not self.calibrated or self.threshold is None
-                                        else confidence_of(self.recognizer, self.threshold))
-        return data
+        mark = None
+        if self.threshold is not None and (not self.calibrated or self.scale.is_confidence):
+            mark = self.threshold
+        elif self.threshold is not None and self.scale.confidence_at:
+            mark = self.scale.confidence(self.threshold)
+        return {"fmr": self.fmr, "threshold": self.threshold, "score": self.score,
+                "impostor_comparisons": self.impostor_comparisons, "calibrated": self.calibrated,
+                "threshold_confidence": mark}
 
 
 def impostor_scores(clean: dict[str, tuple[str, dict[str, float]]]) -> tuple[list[float], int]:
@@ -162,30 +217,6 @@ def calibrate(impostors: list[float], comparisons: int, fmr: float, higher_is_be
     return None
 
 
-def direction(recognizer: str) -> tuple[bool, str]:
-    """(higher is better, score kind) of a registered recognizer, without starting it."""
-    from .recognizers.registry import recognizer_class
-
-    try:
-        cls = recognizer_class(recognizer)
-    except ValueError:
-        return True, "confidence"
-    return bool(getattr(cls, "higher_is_better", True)), getattr(cls, "score_kind", "confidence")
-
-
-def confidence_of(recognizer: str, score: float) -> float | None:
-    """A raw score as the recognizer's 0..1 confidence (its mapping needs no model), for figures."""
-    from .recognizers.registry import recognizer_class
-
-    try:
-        cls = recognizer_class(recognizer)
-    except ValueError:
-        return None
-    if cls.score_kind == "confidence":
-        return float(score)
-    return float(cls.__new__(cls).confidence(score))  # the mapping uses class constants only
-
-
 def clean_scores(scores: Scores, recognizer: str) -> dict[str, tuple[str, dict[str, float]]] | None:
     """The clean enrolment's scores: the `none` condition's, else the extra calibration enrolment's."""
     for condition in (CLEAN, CALIBRATION):
@@ -195,15 +226,16 @@ def clean_scores(scores: Scores, recognizer: str) -> dict[str, tuple[str, dict[s
     return None
 
 
-def operating_point(recognizer: str, scores: Scores, fmr: float, own_threshold: float = 0.5) -> OperatingPoint:
+def operating_point(recognizer: str, scores: Scores, fmr: float, scale: ScoreScale,
+                    own_threshold: float = 0.5) -> OperatingPoint:
     """Calibrated on the clean scores where there are some (always for local recognizers that ran);
-    Azure without the clean condition, or an old study without scores, keeps its own confidence line."""
-    higher, kind = direction(recognizer)
+    an online tracker without the clean condition, or an old study without scores, keeps its own confidence line."""
     clean = clean_scores(scores, recognizer)
-    if clean is None:  # Azure is enrolled clean only by the study's own `none` condition
-        return OperatingPoint(recognizer, None, own_threshold, "confidence", True, 0)
+    if clean is None:  # an online tracker is enrolled clean only by the study's own `none` condition
+        return OperatingPoint(recognizer, None, own_threshold, CONFIDENCE, 0)
     impostors, comparisons = impostor_scores(clean)
-    return OperatingPoint(recognizer, fmr, calibrate(impostors, comparisons, fmr, higher), kind, higher, comparisons)
+    return OperatingPoint(recognizer, fmr, calibrate(impostors, comparisons, fmr, scale.higher_is_better), scale,
+                          comparisons)
 
 
 # -- rows and people -------------------------------------------------------------------------------------
@@ -260,11 +292,12 @@ def _figures(found: dict[str, bool]) -> dict:
             "protection_rate": (people - hits) / people if people else None, "ci95": wilson(people - hits, people)}
 
 
-def curve(group: list[ResultRow], recognizer: str, scores: Scores, own_threshold: float = 0.5) -> list[dict]:
+def curve(group: list[ResultRow], recognizer: str, scores: Scores, scale: ScoreScale,
+          own_threshold: float = 0.5) -> list[dict]:
     """People re-identified at each FMR of ``CURVE_FMRS`` (the last, 100%, is rank-1)."""
     points = []
     for fmr in CURVE_FMRS:
-        point = operating_point(recognizer, scores, fmr, own_threshold)
+        point = operating_point(recognizer, scores, fmr, scale, own_threshold)
         if not point.calibrated and fmr < 1:
             continue  # an uncalibrated recognizer has only its rank-1 point
         if not point.calibrated:
@@ -274,7 +307,7 @@ def curve(group: list[ResultRow], recognizer: str, scores: Scores, own_threshold
 
 
 def extend_summary(summary: dict, rows: list[ResultRow], scores: Scores, points: dict[str, OperatingPoint],
-                   own_thresholds: dict[str, float] | None = None) -> dict:
+                   scales: dict[str, ScoreScale], own_thresholds: dict[str, float] | None = None) -> dict:
     """Add rank-1, the operating point, the curve and the comparison with clean to every entry.
 
     ``rows`` must already be judged at ``points`` (``judge_rows``), so the entry's ``reidentified`` and
@@ -290,31 +323,36 @@ def extend_summary(summary: dict, rows: list[ResultRow], scores: Scores, points:
         found = _found(group, point)
         entry["operating_point"] = {**(point.to_json() if point else {}), **_figures(found)}
         entry["protection_rate"] = entry["operating_point"]["protection_rate"]
-        entry["curve"] = curve(group, entry["recognizer"], scores, own_thresholds.get(entry["recognizer"], 0.5))
+        entry["curve"] = curve(group, entry["recognizer"], scores, scales[entry["recognizer"]],
+                               own_thresholds.get(entry["recognizer"], 0.5))
         entry.pop("versus_clean", None)
         clean_group = groups.get((CLEAN, entry["recognizer"]))
         if entry["name"] != CLEAN and clean_group:
             changed, p = mcnemar(_found(clean_group, point), found)
             entry["versus_clean"] = {"changed_people": changed, "p_value": p}
     summary["operating_points"] = {name: point.to_json() for name, point in points.items()}
+    summary["score_scales"] = {name: scale.to_json() for name, scale in scales.items()}
     return summary
 
 
-def points_for(recognizers, scores: Scores, fmr: float, own_thresholds: dict[str, float] | None = None) -> dict[str, OperatingPoint]:
+def points_for(recognizers, scores: Scores, fmr: float, scales: dict[str, ScoreScale],
+               own_thresholds: dict[str, float] | None = None) -> dict[str, OperatingPoint]:
     own_thresholds = own_thresholds or {}
-    return {name: operating_point(name, scores, fmr, own_thresholds.get(name, 0.5)) for name in recognizers}
+    return {name: operating_point(name, scores, fmr, scales[name], own_thresholds.get(name, 0.5)) for name in recognizers}
 
 
 def evaluate(rows: list[ResultRow], set_aside: dict, notes: dict, scores: Scores, fmr: float,
-             own_thresholds: dict[str, float] | None = None,
+             scales: dict[str, ScoreScale], own_thresholds: dict[str, float] | None = None,
              asked: dict[tuple[str, str], str] | None = None) -> tuple[list[ResultRow], dict, dict[str, OperatingPoint]]:
     """Rows judged at the FMR's operating points, and the summary with every figure of this module.
+    ``scales``: what each tracker's scores are (the trackers' own, or ``scales_of`` the study's files).
     ``asked``: every (condition, recognizer) the study asked for, so that none without rows vanishes."""
     recognizers = list(dict.fromkeys([r.recognizer for r in rows] + [name for _, name in asked or {}]))
-    points = points_for(recognizers, scores, fmr, own_thresholds)
+    scales = {name: scales.get(name, CONFIDENCE) for name in recognizers}
+    points = points_for(recognizers, scores, fmr, scales, own_thresholds)
     judged = judge_rows(rows, points)
     summary = summarize(judged, set_aside, notes, asked)
-    extend_summary(summary, judged, scores, points, own_thresholds)
+    extend_summary(summary, judged, scores, points, scales, own_thresholds)
     summary["fmr"] = fmr
     return judged, summary, points
 
@@ -325,7 +363,9 @@ def restate(rows: list[ResultRow], summary: dict | None, scores_path: Path | str
     old = {(e["name"], e["recognizer"]): e for e in (summary or {}).get("conditions", [])}
     set_aside = {e["name"]: e.get("set_aside", {}) for e in old.values()}
     notes = {e["name"]: e.get("notes", []) for e in old.values()}
-    judged, fresh, _ = evaluate(rows, set_aside, notes, read_scores(scores_path), fmr, own_thresholds)
+    names = {r.recognizer for r in rows} | {e["recognizer"] for e in old.values()}
+    judged, fresh, _ = evaluate(rows, set_aside, notes, read_scores(scores_path), fmr,
+                                scales_of(names, summary, scores_path), own_thresholds)
     for entry in fresh["conditions"]:
         before = old.get((entry["name"], entry["recognizer"]), {})
         for key, value in before.items():  # the gallery, the repeats (at the study's own FMR), ...

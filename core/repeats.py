@@ -15,24 +15,22 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from .images import write_text_atomic
+from .atomic import write_json_atomic, write_text_atomic
+from .conditions import parse_spec
 from .jobs import NO_JOB, Job
-from .modifiers.leak import Leak
-from .modifiers.spelling import split_modifiers
-from .metrics import CALIBRATION, CLEAN, SCORE_FIELDS, SCORES_FILE, read_scores, repeat_figures, repeat_spread
-from .results import write_json_atomic
+from .metrics import (CALIBRATION, CLEAN, SCORE_FIELDS, SCORES_FILE, read_scores, repeat_figures, repeat_spread,
+                      score_lines, written_scales)
 from .study import StudyConfig, run_study
 
 REPEATS_FOLDER = "repeats"
 
 
 def seeded_conditions(config: StudyConfig) -> list[str]:
-    """The conditions a repeat runs again: all of them on a random split, else our own cloaking and those
-    that leave some photos uncloaked (``@K`` picks them with the seed)."""
+    """The conditions a repeat runs again: all of them on a random split, else those whose result depends on
+    the seed (``ConditionSpec.seeded``: our own cloaking, and modifiers that pick photos with it, as ``@K``)."""
     if config.split.startswith("random"):
         return list(config.conditions)
-    return [c for c in config.conditions
-            if split_modifiers(c)[0].startswith("fawkes:") or any(isinstance(m, Leak) for m in split_modifiers(c)[1])]
+    return [c for c in config.conditions if parse_spec(c).seeded]
 
 
 def run_folder(config: StudyConfig, seed: int) -> Path:
@@ -45,13 +43,14 @@ def _share_clean_scores(main_out: Path, run_out: Path) -> None:
     clean = {key: photos for key, photos in read_scores(main_out / SCORES_FILE).items() if key[0] in (CLEAN, CALIBRATION)}
     if not clean or (run_out / SCORES_FILE).exists():
         return
+    scales = written_scales(main_out / SCORES_FILE)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(SCORE_FIELDS)
     for (_, recognizer), photos in clean.items():
         for file, (person, candidates) in photos.items():
-            for candidate, score in candidates.items():
-                writer.writerow([CALIBRATION, recognizer, file, person, candidate, repr(score)])
+            writer.writerows(score_lines(CALIBRATION, recognizer, file, person, candidates.items(),
+                                         scales.get(recognizer)))
     run_out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(run_out / SCORES_FILE, buf.getvalue())
 

@@ -1,16 +1,16 @@
-"""Result rows, the per-condition summary, the manifest; CSV and JSON written atomically."""
+"""Result rows, the per-condition summary, the manifest's package versions; results.csv written atomically
+(``core.atomic``)."""
 from __future__ import annotations
 
 import csv
 import io
-import json
 import platform
 import statistics
 from dataclasses import asdict, dataclass, fields
 from importlib import metadata
 from pathlib import Path
 
-from .images import write_text_atomic
+from .atomic import write_text_atomic
 
 IDENTIFIED = "identified"
 WRONG_PERSON = "wrong person"
@@ -129,10 +129,6 @@ def nobody_judged(set_aside: dict[str, str]) -> str:
     n = len(set_aside)
     because = "; ".join(why if count == n else f"{count}: {why}" for why, count in sorted(reasons.items(), key=lambda kv: -kv[1]))
     return f"nobody could be judged: {n} {'person' if n == 1 else 'people'} set aside — {because}"
-
-
-def write_json_atomic(path: Path | str, data) -> None:
-    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
 
 
 PACKAGES = ("numpy", "pillow", "torch", "dlib-bin", "face_recognition_models", "matplotlib", "pyside6",

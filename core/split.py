@@ -14,8 +14,8 @@ import random
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .atomic import write_text_atomic
 from .datasets import Dataset
-from .images import write_text_atomic
 
 IMM_TEST_PHOTO = 6
 

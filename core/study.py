@@ -17,20 +17,23 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .atomic import write_bytes_atomic, write_json_atomic
 from .calibration import ask_for_every_candidate, ensure_clean_scores
 from .catalogue import tracker
-from .conditions import PreparedCondition, parse_condition
+from .conditions import PreparedCondition
+from .conditions.build import parse_condition
 from .datasets import Dataset, open_dataset
 from .figures import confidence_histogram, reidentification_curve, threshold_marks
-from .gallery import Distractors, enrol_distractors, enrol_each, open_distractors
+from .gallery import Distractors, enrol_each, open_distractors
 from .fmr import DEFAULT_FMR
-from .images import NoFaceFound, UnusableImage, write_bytes_atomic
+from .images import NoFaceFound, UnusableImage
 from .jobs import NO_JOB, Job
-from .metrics import ScoreLog, evaluate, read_scores
-from .recognizers.registry import make_recognizer, recognizer_class
-from .recognizers.services.secrets import SECRET_OPTIONS
-from .results import (ERROR, NO_FACE, ResultRow, outcome_for, package_versions, read_rows,
-                      write_json_atomic, write_rows_csv)
+from .metrics import ScoreLog, evaluate, read_scores, scales_of
+from .pair_trackers import PairTrackers
+from .recognizers.registry import recognizer_class
+from .recognizers.services.secrets import without_secrets
+from .results import ERROR, NO_FACE, ResultRow, outcome_for, package_versions, read_rows, write_rows_csv
+from .score_scale import ScoreScale
 from .split import Split, make_split
 from .study_folder import open_study_folder
 
@@ -54,9 +57,7 @@ class StudyConfig:
         data = asdict(self)
         data["dataset"], data["out"] = str(self.dataset), str(self.out)
         data["distractors"] = str(self.distractors) if self.distractors else None
-        data["recognizer_options"] = {
-            name: {k: v for k, v in opts.items() if k not in SECRET_OPTIONS} for name, opts in self.recognizer_options.items()
-        }
+        data["recognizer_options"] = {name: without_secrets(opts) for name, opts in self.recognizer_options.items()}
         data["cloak_options"] = {k: str(v) if isinstance(v, Path) else v for k, v in self.cloak_options.items()}
         return data
 
@@ -170,29 +171,31 @@ def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRo
     gallery: dict[tuple[str, str], int] = {}
     started = time.time()
 
-    for condition in conditions:
-        prepared = condition.prepare(dataset, split, out, job)
-        set_aside[prepared.name] = {**split.left_out, **prepared.set_aside}
-        notes[prepared.name] = list(prepared.notes)
-        for note in prepared.notes:
-            job.note(f"{prepared.name}: {note}")
-        for name in config.recognizers:
-            asked[(prepared.name, name)] = prepared.judged_as(name)
-            saved = state.finished(prepared.name, name)
-            if saved is not None and not _tests_left(prepared, name, split, recorder):
-                # finished in an earlier run (and its rows are all there): what it said is kept, nothing is redone
-                notes[prepared.name].extend(saved["notes"])
-                set_aside[prepared.name].update(saved["set_aside"])
-                described[name] = saved["described"]
-                if saved.get("gallery") is not None:
-                    gallery[(prepared.name, name)] = saved["gallery"]
-                continue
-            noted, aside = len(notes[prepared.name]), dict(set_aside[prepared.name])
-            described[name] = _run_pair(prepared, name, config, dataset, split, recorder, set_aside, notes, job,
-                                        distractors, gallery)
-            state.record(prepared.name, name, notes[prepared.name][noted:],
-                         {p: why for p, why in set_aside[prepared.name].items() if aside.get(p) != why}, described[name],
-                         gallery.get((prepared.name, name)))
+    crowd = distractors.people if distractors is not None else {}
+    with PairTrackers(config.recognizer_options, crowd, job) as trackers:  # closes kept trackers however it ends
+        for condition in conditions:
+            prepared = condition.prepare(dataset, split, out, job)
+            set_aside[prepared.name] = {**split.left_out, **prepared.set_aside}
+            notes[prepared.name] = list(prepared.notes)
+            for note in prepared.notes:
+                job.note(f"{prepared.name}: {note}")
+            for name in config.recognizers:
+                asked[(prepared.name, name)] = prepared.judged_as(name)
+                saved = state.finished(prepared.name, name)
+                if saved is not None and not _tests_left(prepared, name, split, recorder):
+                    # finished in an earlier run (and its rows are all there): what it said is kept, nothing is redone
+                    notes[prepared.name].extend(saved["notes"])
+                    set_aside[prepared.name].update(saved["set_aside"])
+                    described[name] = saved["described"]
+                    if saved.get("gallery") is not None:
+                        gallery[(prepared.name, name)] = saved["gallery"]
+                    continue
+                noted, aside = len(notes[prepared.name]), dict(set_aside[prepared.name])
+                described[name] = _run_pair(prepared, name, config, dataset, split, recorder, set_aside, notes, job,
+                                            distractors, gallery, trackers)
+                state.record(prepared.name, name, notes[prepared.name][noted:],
+                             {p: why for p, why in set_aside[prepared.name].items() if aside.get(p) != why},
+                             described[name], gallery.get((prepared.name, name)))
 
     summary = _judge(config, dataset, split, recorder, set_aside, notes, described, job, distractors, asked)
     for entry in summary["conditions"]:  # how many people the test photos were matched against
@@ -211,25 +214,29 @@ def _tests_left(prepared: PreparedCondition, recognizer_name: str, split: Split,
 
 def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyConfig, dataset: Dataset, split: Split,
               recorder: _Recorder, set_aside: dict, notes: dict, job: Job, distractors: Distractors | None = None,
-              gallery: dict | None = None) -> dict:
-    """Enrol one condition's training photos (and any distractors) in one recognizer and identify every test photo."""
+              gallery: dict | None = None, trackers: PairTrackers | None = None) -> dict:
+    """Enrol one condition's training photos (and any distractors) in one recognizer and identify every test photo.
+    ``trackers`` gives the recognizer: the pair's own, or one kept for the whole study (``core.pair_trackers``)."""
     people = [p for p in split.people if p in prepared.training]
     tests = [(p, f) for p in people for f in split.test[p] if (prepared.name, recognizer_name, f) not in recorder.done]
-    recognizer = make_recognizer(recognizer_name, job=job, **config.recognizer_options.get(recognizer_name, {}))
     others = distractors.people if distractors is not None else {}
+    trackers = trackers or PairTrackers(config.recognizer_options, others, job, keep=False)
+    recognizer = trackers.get(recognizer_name)
     ask_for_every_candidate(recognizer, len(people) + len(others))
     gallery = {} if gallery is None else gallery
     gallery[(prepared.name, recognizer_name)] = len(people) + len(others)  # as planned; counted below when run
     if not people:  # with people but no test left (killed before the pair was recorded), enrol again for its notes
-        recognizer.close()
-        return recognizer.describe()
+        with trackers.using(recognizer):
+            return recognizer.describe()
     stage = f"{prepared.name} · {recognizer_name}"
-    with recognizer:
+    with trackers.using(recognizer):
+        crowd_due = trackers.start(recognizer, prepared.name, len(people))  # False: a kept tracker has it already
         photos = [(p, photo) for p in people for photo in prepared.training[p]]
-        plan = recognizer.plan(len(people) + len(others), len(photos) + sum(map(len, others.values())), len(tests))
+        plan = trackers.plan(recognizer, len(people), len(photos), len(tests))
         if plan is not None:
             job.note(f"{stage}: {plan}")
-        recognizer.expect([photo for _, photo in photos] + [photo for own in others.values() for photo in own])
+        recognizer.expect([photo for _, photo in photos] + [photo for own in others.values() for photo in own
+                                                            if crowd_due])
 
         def skipped(exc: UnusableImage) -> None:
             notes[prepared.name].append(f"training photo {exc}")
@@ -239,7 +246,7 @@ def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyCo
         for person in people:
             if person not in enrolled:
                 set_aside[prepared.name][person] = "none of the training photos could be enrolled"
-        gallery[(prepared.name, recognizer_name)] = len(enrolled) + enrol_distractors(recognizer, others, stage, job)
+        gallery[(prepared.name, recognizer_name)] = len(enrolled) + trackers.enrol_crowd(recognizer, crowd_due, stage)
         job.step(f"Training ({stage})", 0, 1)
         recognizer.train(job)
         recognizer.expect([dataset.root / relative for person, relative in tests if person in enrolled])
@@ -263,7 +270,7 @@ def _identify(recognizer, prepared: PreparedCondition, person: str, relative: st
         return ResultRow(prepared.name, recognizer.name, judged, person, relative, "", None, None, outcome, exc.reason,
                          rank1_correct=False)
     if scores is not None:
-        scores.add(prepared.name, recognizer.name, relative, person, candidates)
+        scores.add(prepared.name, recognizer.name, relative, person, candidates, recognizer.scale)
     best = candidates[0] if candidates else None
     predicted = best.person if best else ""
     confidence = best.confidence if best else None
@@ -276,8 +283,11 @@ def _judge(config: StudyConfig, dataset: Dataset, split: Split, recorder: _Recor
            described: dict, job: Job, distractors: Distractors | None = None, asked: dict | None = None) -> dict:
     """Calibrate each recognizer on the clean enrolment, judge every row at that operating point, summarize."""
     ensure_clean_scores(config, dataset, split, recorder.scores, job, distractors)
+    scales = scales_of(config.recognizers, None, recorder.scores.path)  # as the scores say, for pairs run before
+    scales.update({name: ScoreScale.from_json(about["score_scale"]) for name, about in described.items()
+                   if "score_scale" in about})  # as the trackers of this run say
     rows, summary, points = evaluate(recorder.rows, set_aside, notes, read_scores(recorder.scores.path), config.fmr,
-                                     own_thresholds(config), asked)
+                                     scales, own_thresholds(config), asked)
     recorder.rows = rows
     write_rows_csv(recorder.path, rows)
     for name, point in points.items():

@@ -13,7 +13,7 @@ import json
 import shutil
 from pathlib import Path
 
-from .results import write_json_atomic
+from .atomic import write_json_atomic
 
 STATE_NAME = "study_state.json"
 WRITTEN = ("study.json", "split.json", "results.csv", "scores.csv", "summary.json", "manifest.json",

@@ -158,17 +158,29 @@ class MainWindow(QMainWindow):
         if not self.recognition_tab.recognizers():
             QMessageBox.information(self, APP_NAME, "Choose at least one recognizer on the Recognition tab.")
             return
-        from .privacy_question import ask_before_sending, study_counts
+        self.start_study(self.study_config())
 
-        config = self.study_config()
+    def start_study(self, config, resume_rows: list | None = None) -> None:
+        """Every way a study starts or is finished goes through here, so that a study with an online tracker asks
+        before photos leave the computer, a resumed one too (its split is the one saved in its folder)."""
+        from core.split import Split
+
+        from .privacy_question import ask_before_sending, study_counts
 
         def start() -> None:
             self.tabs.setCurrentWidget(self.results_tab)
-            self.results_tab.run(config)
+            self.results_tab.run(config, resume_rows=resume_rows)
 
+        saved = Path(config.out) / "split.json"
+        split = self.split
+        if resume_rows is not None:  # its own split (None: made in the worker as the study will make it)
+            split = Split.load(saved) if saved.exists() else None
+            for name in config.recognizers:  # its file never holds a secret: one typed on the panel serves this run
+                typed = self.recognition_tab.typed_secrets(name)
+                config.recognizer_options[name] = config.recognizer_options.get(name, {}) | typed
         # an online tracker: first the question naming the company and the plan; nothing is sent without Yes
         self.privacy_task = ask_before_sending(self, config.recognizers, config.recognizer_options,
-                                               study_counts(self.split, config), start)
+                                               study_counts(split, config), start)
 
     def check_my_photos(self):
         """The "Am I protected?" dialog (one at a time; it keeps its answer until closed)."""
@@ -213,7 +225,7 @@ class MainWindow(QMainWindow):
                               f"The study in {folder.name} was interrupted ({len(study.rows)} test results kept). Finish it now?",
                               QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
             box.setObjectName("resumeDialog")
-            box.accepted.connect(lambda: self.results_tab.run(study.config, resume_rows=study.rows))
+            box.accepted.connect(lambda: self.start_study(study.config, resume_rows=study.rows))
             box.open()
 
     def save_study(self) -> None:

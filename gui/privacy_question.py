@@ -6,13 +6,15 @@ online recognizer, which only reads its settings and the keyring (no call to the
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Callable
 
 from PySide6.QtWidgets import QMessageBox
 
 from core.catalogue import tracker
+from core.online_plan import Counts, online, plan_for
+from core.online_plan import self_check_counts as core_self_check_counts
+from core.online_plan import study_counts as core_study_counts
 
 from .errors import plain_reason
 from .names import APP_NAME
@@ -20,20 +22,6 @@ from .worker import Task, run_task
 
 QUESTION = "privacyQuestion"  # the question's object name (tests find it by it)
 NOT_READY = "serviceNotReady"
-
-
-@dataclass(frozen=True)
-class Counts:
-    """What one run enrols and identifies, and how many runs there are (one per condition, and repeats)."""
-
-    people: int
-    training_photos: int
-    test_photos: int
-    runs: int = 1
-
-
-def online(names: list[str]) -> list[str]:
-    return [name for name in names if tracker(name).online]
 
 
 def ask_before_sending(parent, names: list[str], options: dict[str, dict], counts: Callable[[], Counts],
@@ -48,30 +36,10 @@ def ask_before_sending(parent, names: list[str], options: dict[str, dict], count
 
     def work(job):
         counted = counts()
-        return counted, {name: _plan(name, wanted[name], counted) for name in services}
+        return counted, {name: plan_for(name, wanted[name], counted) for name in services}
 
     return run_task(parent, work, "working out what the online services will cost",
                     success=lambda result: _ask(parent, *result, proceed))
-
-
-def _plan(name: str, options: dict, counts: Counts):
-    """The recognizer's plan for one run, or the reason it cannot be set up (a missing key, region, endpoint)."""
-    from core.recognizers.registry import recognizer_class
-
-    try:
-        with recognizer_class(name)(**options) as recognizer:
-            return recognizer.plan(counts.people, counts.training_photos, counts.test_photos)
-    except Exception as exc:  # noqa: BLE001 - each backend says in words what is missing
-        return exc
-
-
-def scaled(plan, runs: int):
-    """A run's plan times ``runs`` (its calls, time, photos and cost), worded by the plan itself."""
-    if runs == 1 or plan is None:
-        return plan
-    names = {f.name for f in fields(plan)}
-    return replace(plan, **{f: getattr(plan, f) * runs for f in ("calls", "seconds", "uploads", "cost")
-                            if f in names and getattr(plan, f) is not None})
 
 
 def _ask(parent, counts: Counts, plans: dict, proceed: Callable[[], None]) -> None:
@@ -88,7 +56,6 @@ def _ask(parent, counts: Counts, plans: dict, proceed: Callable[[], None]) -> No
     runs = f"in {counts.runs} runs (one per condition and repeat)" if counts.runs > 1 else "in one run"
     lines = []
     for name, plan in plans.items():
-        plan = scaled(plan, counts.runs)
         lines.append(f"• {_service(name)}, {runs}: {plan}." if plan is not None else f"• {_service(name)}.")
     box = QMessageBox(QMessageBox.Icon.Question, APP_NAME,
                       f"Your photos will be sent to {' and '.join(companies)}. Send them?",
@@ -112,34 +79,12 @@ def _service(name: str) -> str:
 
 
 def study_counts(split, config) -> Callable[[], Counts]:
-    """A study's counts: the split's people and photos (plus the crowd of distractors), once per condition, and
-    again for each repeat of the conditions that depend on the seed."""
-    people, training, tests = len(split.people), split.training_photos, split.test_photos
-
-    def count() -> Counts:
-        from core.repeats import seeded_conditions
-
-        extra_people = extra_photos = 0
-        if config.distractors:
-            from core.datasets import open_dataset
-
-            crowd = open_dataset(Path(config.distractors), check_images=False)
-            extra_people, extra_photos = len(crowd.people()), len(crowd.photos)
-        runs = len(config.conditions) + (config.repeat - 1) * len(seeded_conditions(config))
-        return Counts(people + extra_people, training + extra_photos, tests, max(runs, 1))
-
-    return count
+    """A study's counts, worked out in the worker (``core.online_plan``): ``split`` None reads or makes it there."""
+    return lambda: core_study_counts(config, split)
 
 
 def self_check_counts(usable_photos: int, crowd: Path, conditions: int) -> Callable[[], Counts]:
-    """"Check my own photos": the crowd plus you, enrolled again for each condition (a service's gallery
-    cannot drop one person), with one or two of your photos kept to test with."""
-    def count() -> Counts:
-        from core.datasets import open_dataset
-        from core.self_check import TWO_TESTS_FROM
+    """"Check my own photos": the crowd plus you, enrolled for each condition."""
+    from core.self_check import TWO_TESTS_FROM
 
-        people = open_dataset(crowd, check_images=False)
-        tests = 2 if usable_photos >= TWO_TESTS_FROM else 1
-        return Counts(len(people.people()) + 1, len(people.photos) + usable_photos - tests, tests, conditions)
-
-    return count
+    return lambda: core_self_check_counts(usable_photos, crowd, conditions, TWO_TESTS_FROM)

@@ -121,6 +121,10 @@ class RecognitionTab(QWidget):
         names = self.recognizers() if names is None else names
         return {name: self.panels[name].options() if name in self.panels else {} for name in names}
 
+    def typed_secrets(self, name: str) -> dict:
+        """A service's secrets typed on its panel but not saved (none for a local tracker)."""
+        return self.panels[name].typed_secrets() if name in self.panels else {}
+
     def service_ready(self, name: str) -> bool:
         """Whether an online service has what it needs to be asked (a local tracker always has)."""
         return name not in self.panels or self.panels[name].is_set_up()

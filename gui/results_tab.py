@@ -187,8 +187,8 @@ class ResultsTab(QWidget):
                         cancelled=lambda: self._stopped("Cancelled"), failure=self._failed, panel=self.progress)
 
     def resume(self) -> None:
-        if self.config is not None:
-            self.run(self.config, resume_rows=self.rows)
+        if self.config is not None:  # through the window, which asks first if photos would leave the computer
+            self.window.start_study(self.config, resume_rows=self.rows)
 
     def _row_arrived(self, row) -> None:
         self.model.append(row)
@@ -337,7 +337,7 @@ class ResultsTab(QWidget):
         self.filter.set_choices(self.outcome_filter.currentText(), self.condition_filter.currentText())
 
     def export_histogram(self, path: Path) -> None:
-        from core.images import write_bytes_atomic
+        from core.atomic import write_bytes_atomic
 
         fmt = path.suffix.lower().lstrip(".")
         if fmt not in ("png", "svg", "pdf"):

@@ -167,11 +167,14 @@ class ServicePanel(QWidget):
         options = self.settings_options()
         if self.pace is not None:
             options["calls_per_second"] = self.calls_per_second.value()
-        for field, option in self.secret_options.items():
-            typed = self.secrets[field].text().strip() if field in self.secrets else ""
-            if typed:
-                options[option] = typed
-        return options
+        return options | self.typed_secrets()
+
+    def typed_secrets(self) -> dict:
+        """A secret typed but not saved, under its option name: a resumed study (whose file never holds one) is
+        asked with it too."""
+        typed = {option: self.secrets[field].text().strip() for field, option in self.secret_options.items()
+                 if field in self.secrets}
+        return {option: value for option, value in typed.items() if value}
 
     def is_set_up(self) -> bool:
         """Every secret typed, saved, or set in the environment (checked without asking the keyring again)."""

@@ -14,7 +14,7 @@ through the Rekognition backend against this server ranks people exactly as the 
 Misbehaviour on demand (attributes, changeable while it runs): ``throttle_every`` (``throttle_code`` to every Nth
 call), ``fail_next`` (that many 500 InternalServerError), ``delay_s``, ``max_bytes`` (larger images refused with
 ImageTooLargeException), ``unindexed_reasons`` (IndexFaces sees the face but will not index it),
-``no_face_error`` (SearchUsersByImage answers a faceless photo with InvalidParameterException, as
+``lose_next`` (that many calls carried out but answered 500, as when an answer is lost on the way), ``no_face_error`` (SearchUsersByImage answers a faceless photo with InvalidParameterException, as
 SearchFacesByImage does, instead of an empty answer), ``updating_polls`` (users stay UPDATING, and unsearchable,
 until ListUsers has reported them that many times), ``denied`` (operations answered AccessDeniedException).
 ``log`` records every call: its operation, status and the image bytes received.
@@ -97,6 +97,7 @@ class RekognitionStandIn(StandInServer):
         self.max_bytes = 5 * 1024 * 1024
         self.unindexed_reasons: list[str] | None = None
         self.no_face_error = False
+        self.lose_next = 0  # that many calls done, but answered 500 (the answer lost on the way)
         self.updating_polls = 0
         self.denied: set[str] = set()
         self.page_size = 1000
@@ -135,6 +136,9 @@ class RekognitionStandIn(StandInServer):
                     raise Fault("AccessDeniedException", f"User: arn:aws:iam::123456789012:user/study is not "
                                                          f"authorized to perform: rekognition:{operation}")
                 payload = _OPERATIONS[operation](self, spec, image)
+                if self.lose_next > 0:
+                    self.lose_next -= 1
+                    raise Fault("InternalServerError", "Internal server error", 500)
             return 200, payload, Logged(operation, 200, "", image, arrived)
         except Fault as fault:
             return fault.status, {"__type": fault.kind, "message": fault.message}, \

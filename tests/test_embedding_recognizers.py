@@ -19,7 +19,8 @@ from core.jobs import Cancelled, Job
 from core.models import zoo
 from core.models.faceres import FaceRes
 from core.models.mobileface import MobileFace
-from core.recognizers.embedding import FaceResRecognizer, MobileFaceRecognizer, confidence_from_cosine
+from core.recognizers.embedding import FaceResRecognizer, MobileFaceRecognizer
+from core.score_scale import cosine_scale
 from core.recognizers.registry import make_recognizer
 
 FIXTURE_IMM = Path(__file__).resolve().parent / "fixtures" / "imm"  # persons 01-03, photos 1-6
@@ -187,11 +188,11 @@ def test_gradients_reach_the_face_pixels_only(embedder_class, models_dir):
 
 
 def test_confidence_mapping():
-    assert confidence_from_cosine(0.3, 0.3) == 0.5
-    assert confidence_from_cosine(1.0, 0.3) == 1.0
-    assert confidence_from_cosine(-0.2, 0.3) == 0.0
-    assert confidence_from_cosine(0.15, 0.3) == pytest.approx(0.25)
-    assert confidence_from_cosine(0.65, 0.3) == pytest.approx(0.75)
+    assert cosine_scale(0.3).confidence(0.3) == 0.5
+    assert cosine_scale(0.3).confidence(1.0) == 1.0
+    assert cosine_scale(0.3).confidence(-0.2) == 0.0
+    assert cosine_scale(0.3).confidence(0.15) == pytest.approx(0.25)
+    assert cosine_scale(0.3).confidence(0.65) == pytest.approx(0.75)
     for cls in RECOGNIZERS:
         assert f"{cls.match_cosine:.2f}" in cls.confidence_doc
 

@@ -175,6 +175,16 @@ def test_calls_done_but_answered_with_an_error_are_tried_again_safely(env, fixtu
     assert [e.error for e in env.log[:2]] == ["INTERNAL_ERROR", "FACESET_EXIST"] and env.facesets == {}
 
 
+def test_a_faceset_made_but_never_confirmed_is_still_deleted(env, fixture_imm):
+    """The create was carried out but its answer lost, and every try after it failed: the faceset is ours all the
+    same, and the run's end deletes it instead of leaving it on the account."""
+    env.lose_next, env.fail_next = 1, 2
+    with pytest.raises(ServiceError):
+        with FacePlusPlusRecognizer(**FAST, max_retries=2) as recognizer:
+            recognizer.enrol("01", photo(fixture_imm, "01", 1))
+    assert env.log[-1].path == "faceset/delete" and env.facesets == {}
+
+
 # -- keys, access and reachability -----------------------------------------------------------------------------
 
 

@@ -9,8 +9,12 @@ import shutil
 import pytest
 
 from core.metrics import (CALIBRATION, calibrate, closing_line, mcnemar, read_scores, restate, wilson)
+from core.recognizers.azure import AzureRecognizer
 from core.results import read_rows
+from core.score_scale import distance_scale
 from core.study import StudyConfig, run_study
+
+DISTANCE = distance_scale(0.6)
 
 
 def test_calibration_takes_the_impostor_score_just_past_the_allowed_share():
@@ -150,7 +154,7 @@ def test_azure_is_calibrated_on_the_clean_condition_and_keeps_its_own_line_witho
     assert (op["calibrated"], op["score"], op["impostor_comparisons"], op["threshold"]) == (True, "confidence", 6, max(impostors))
     assert summary["conditions"][1]["rank1"]["reidentified"] == 1
     without_clean = {key: photos for key, photos in scores.items() if key[0] != "none"}
-    own = operating_point("azure", without_clean, 0.01, own_threshold=0.5)
+    own = operating_point("azure", without_clean, 0.01, AzureRecognizer.scale, own_threshold=0.5)
     assert (own.calibrated, own.threshold, own.score, own.impostor_comparisons) == (False, 0.5, "confidence", 0)
     assert "at its own confidence 0.5 (not calibrated" in closing_line(
         {**summary["conditions"][1], "operating_point": {**own.to_json(), "reidentified": 0, "people": 3,
@@ -171,10 +175,10 @@ def test_scores_written_after_a_killed_run_are_read_whole(tmp_path):
     from core.recognizers.base import Candidate
 
     log = ScoreLog(tmp_path)
-    log.add("none", "dlib", "01-6m.jpg", "01", [Candidate("01", 0.8, 0.3), Candidate("02", 0.4, 0.7)])
+    log.add("none", "dlib", "01-6m.jpg", "01", [Candidate("01", 0.8, 0.3), Candidate("02", 0.4, 0.7)], DISTANCE)
     with log.path.open("a") as fh:
         fh.write("none,dlib,02-6m.jpg,02,0")  # killed in the middle of a line
-    log.add("none", "dlib", "02-6m.jpg", "02", [Candidate("02", 0.8, 0.25), Candidate("01", 0.3, 0.8)])
+    log.add("none", "dlib", "02-6m.jpg", "02", [Candidate("02", 0.8, 0.25), Candidate("01", 0.3, 0.8)], DISTANCE)
     assert read_scores(log.path) == {("none", "dlib"): {"01-6m.jpg": ("01", {"01": 0.3, "02": 0.7}),
                                                         "02-6m.jpg": ("02", {"02": 0.25, "01": 0.8})}}
 
@@ -194,3 +198,44 @@ def test_a_repeat_calibrates_on_the_main_studys_clean_scores_without_enrolling_a
     config = StudyConfig(_fixture(), repeat, conditions=["fawkes:0.3:high"], seed=1)
     ensure_clean_scores(config, open_dataset(_fixture()), Split.load(out / "split.json"), ScoreLog(repeat))
     assert (repeat / "scores.csv").read_bytes() == shared, "nothing was enrolled again"
+
+
+def test_a_studys_scores_say_what_they_are_so_a_tracker_gone_since_is_still_judged_right(tmp_path):
+    """The score's kind and direction are written with the scores: restating a study of a tracker the program no
+    longer knows (a distance, lower is better) reads them from the folder, not from the tracker's name."""
+    from core import catalogue
+    from tests import tiny_tracker
+
+    catalogue.register(tiny_tracker.ENTRY)
+    try:
+        out = tmp_path / "study"
+        summary = run_study(StudyConfig(_fixture(), out, recognizers=[tiny_tracker.NAME], fmr=0.1))
+    finally:
+        catalogue.unregister(tiny_tracker.NAME)
+    lines = list(csv.DictReader((out / "scores.csv").open()))
+    assert {(r["score_kind"], r["higher_is_better"]) for r in lines} == {("distance", "no")}
+    assert summary["score_scales"][tiny_tracker.NAME]["kind"] == "distance"
+    saved = json.loads((out / "summary.json").read_text())
+    rows = read_rows(out / "results.csv")
+    judged, again = restate(rows, saved, out / "scores.csv", 0.1)
+    assert again["conditions"] == saved["conditions"] and judged == rows
+    assert again["operating_points"][tiny_tracker.NAME]["threshold_confidence"] == \
+        saved["operating_points"][tiny_tracker.NAME]["threshold_confidence"] is not None
+    judged, again = restate(rows, None, out / "scores.csv", 0.1)  # unfinished, no summary: scores.csv's columns tell
+    assert [e["operating_point"]["threshold"] for e in again["conditions"]] == \
+        [e["operating_point"]["threshold"] for e in saved["conditions"]]
+
+
+def test_a_study_written_before_scores_carried_their_scale_reads_the_same(swapped_study, tmp_path):
+    """Old folders (no score columns, no ``score_scales``) still open: the catalogue tells a known tracker's scale."""
+    out, _ = swapped_study
+    old = tmp_path / "old"
+    shutil.copytree(out, old)
+    with (out / "scores.csv").open(newline="") as fh:
+        lines = [line[:6] for line in csv.reader(fh)]
+    with (old / "scores.csv").open("w", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(lines)
+    saved = json.loads((old / "summary.json").read_text())
+    del saved["score_scales"]
+    judged, again = restate(read_rows(old / "results.csv"), saved, old / "scores.csv", 0.1)
+    assert again["conditions"] == saved["conditions"] and judged == read_rows(out / "results.csv")

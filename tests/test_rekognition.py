@@ -168,6 +168,17 @@ def test_throughput_refusals_are_retried_then_said_plainly(aws, fixture_imm):
         "choose a slower pace.")
 
 
+def test_a_collection_made_but_never_confirmed_is_still_deleted(aws, fixture_imm):
+    """The create was carried out but its answer lost, and every try after it failed: the collection is ours
+    all the same, and the run's end deletes it instead of leaving it on the account."""
+    aws.lose_next, aws.fail_next = 1, 2
+    with pytest.raises(ServiceError):
+        with RekognitionRecognizer(max_retries=2, **FAST) as recognizer:
+            recognizer.enrol("01", photo(fixture_imm, "01", 1))
+    assert aws.operations()[:3] == ["CreateCollection"] * 3 and aws.operations()[-1] == "DeleteCollection"
+    assert aws.collections == {}
+
+
 # -- credentials: one plain line, the secret never shown or written --------------------------------------------
 
 

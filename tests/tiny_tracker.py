@@ -9,6 +9,7 @@ import numpy as np
 
 from core.catalogue import OFFLINE, Tracker
 from core.recognizers.base import EmbeddingRecognizer
+from core.score_scale import distance_scale
 
 NAME = "tinycolour"
 SPREAD = 0.1  # distance between average colours (0..1 per channel) that gives confidence 0.5
@@ -16,18 +17,13 @@ SPREAD = 0.1  # distance between average colours (0..1 per channel) that gives c
 
 class TinyColourRecognizer(EmbeddingRecognizer):
     name = NAME
-    score_name = "distance between average colours"
-    score_kind = "distance"
-    higher_is_better = False
+    scale = distance_scale(SPREAD, "distance between average colours")
 
     def embed(self, rgb: np.ndarray, photo: Path) -> np.ndarray:
         return rgb.reshape(-1, rgb.shape[-1]).mean(axis=0) / 255.0
 
     def scores(self, vector: np.ndarray, means: np.ndarray) -> np.ndarray:
         return np.linalg.norm(means - vector, axis=1)
-
-    def confidence(self, score: float) -> float:
-        return float(max(0.0, 1.0 - score / (2 * SPREAD)))
 
 
 ENTRY = Tracker(NAME, "The average colour of the whole photo, on this computer (a test's tiny tracker).", OFFLINE,

@@ -27,6 +27,7 @@ from PIL import Image
 from ..credentials import resolve_azure
 from ..images import NoFaceFound, UnusableImage
 from ..jobs import NO_JOB, Job
+from ..score_scale import ScoreScale
 from .azure_errors import (LIMITED_ACCESS, AzureAuthError, AzureConflict, AzureEndpointError, AzureError,
                            AzureForbidden, AzureNotApproved, AzureNotFound, AzureRateLimited, AzureServiceError,
                            AzureTrainingError, AzureUnreachable)
@@ -86,7 +87,7 @@ def _probe_image() -> bytes:
 class AzureRecognizer(OnlineTracker):
     limits = LIMITS
     name = "azure"
-    score_name = "Azure identify confidence"
+    scale = ScoreScale("confidence", True, "Azure identify confidence")
     confidence_doc = (
         "Azure Face: the confidence Azure's Identify returns for a candidate person (0..1), asked with "
         "confidenceThreshold 0 so that even a weak best guess is recorded. In a study with the clean condition its "

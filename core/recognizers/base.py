@@ -15,6 +15,7 @@ import numpy as np
 
 from ..images import NoFaceFound, load_rgb
 from ..jobs import NO_JOB, Job
+from ..score_scale import CONFIDENCE, ScoreScale
 from .vector_memo import MEMO
 
 DEFAULT_THRESHOLD = 0.5  # like Azure's default identify threshold
@@ -29,11 +30,20 @@ class Candidate:
 
 class Recognizer(ABC):
     name: str = ""
-    score_name: str = ""  # what ``Candidate.score`` is, in words
     confidence_doc: str = ""  # how confidence is defined, shown in the README and the About box
     threshold: float = DEFAULT_THRESHOLD
-    higher_is_better: bool = True  # of ``Candidate.score``: True for similarities and confidences
-    score_kind: str = "confidence"  # "distance", "cosine similarity" or "confidence": how core.metrics names it
+    # True: the study keeps one instance for all its conditions, each a round (``start_round``), so that a crowd
+    # uploaded to an online service is sent once a study rather than once a condition
+    keeps_crowd: bool = False
+    scale: ScoreScale = CONFIDENCE  # what ``Candidate.score`` is; written beside the scores (core.score_scale)
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.scale.higher_is_better
+
+    def confidence(self, score: float) -> float:
+        """A raw score as the tracker's 0..1 confidence (its usual match line gives 0.5)."""
+        return self.scale.confidence(score)
 
     @abstractmethod
     def enrol(self, person: str, photo: Path) -> None:
@@ -47,6 +57,18 @@ class Recognizer(ABC):
     def identify(self, photo: Path) -> list[Candidate]:
         """Ranked candidates (best first) for the largest face in ``photo``; raises ``NoFaceFound``."""
 
+    def enrol_crowd(self, person: str, photo: Path) -> None:
+        """Add one photo of the study's crowd (``core.gallery``): a tracker that ``keeps_crowd`` keeps it for every
+        later round; any other enrols it as one more person."""
+        self.enrol(person, photo)
+
+    def start_round(self, condition: str, people: int) -> bool:
+        """Only where ``keeps_crowd``: ``condition``'s round begins. What ``enrol`` gets from now on (``people``
+        people) is this round's, apart from earlier rounds' people of the same names, and ``identify`` ranks this
+        round's people and the crowd only. True when the crowd must be enrolled in this round (``enrol_crowd``):
+        the first round, or one the tracker had to start afresh."""
+        raise NotImplementedError(f"{self.name} makes a new gallery for every condition")
+
     def expect(self, photos: list[Path]) -> None:
         """The photos ``enrol`` or ``identify`` will be given next: a backend may start on them early."""
 
@@ -59,7 +81,7 @@ class Recognizer(ABC):
 
     def describe(self) -> dict:
         """What the manifest records about this backend (model files and hashes, settings)."""
-        return {"name": self.name, "threshold": self.threshold}
+        return {"name": self.name, "threshold": self.threshold, "score_scale": self.scale.to_json()}
 
     def __enter__(self):
         return self
@@ -71,8 +93,6 @@ class Recognizer(ABC):
 class EmbeddingRecognizer(Recognizer):
     """A local network: each face becomes a vector; a person is the mean of their training vectors;
     a test face is matched to the nearest person mean."""
-
-    higher_is_better: bool = False  # True for similarities, False for distances
 
     def __init__(self, threshold: float = DEFAULT_THRESHOLD, job: Job = NO_JOB):
         self.threshold = threshold
@@ -89,10 +109,6 @@ class EmbeddingRecognizer(Recognizer):
     def scores(self, vector: np.ndarray, means: np.ndarray) -> np.ndarray:
         """Raw score of ``vector`` against each row of ``means``."""
 
-    @abstractmethod
-    def confidence(self, score: float) -> float:
-        """Map a raw score to 0..1 so that the backend's usual match threshold gives 0.5."""
-
     @property
     def network(self) -> str:
         """What the vectors depend on besides the photo (the network, its weights, where it runs): the key under
@@ -101,17 +117,22 @@ class EmbeddingRecognizer(Recognizer):
 
     def vector(self, photo: Path) -> np.ndarray:
         """The vector of the photo's largest face, computed once per process for the same bytes; raises
-        ``UnusableImage``/``NoFaceFound``."""
-        key = MEMO.key(self.network, photo)
+        ``UnusableImage``/``NoFaceFound``. The file is read once: the bytes hashed for the memo are the bytes
+        embedded, even if the file is rewritten meanwhile."""
+        try:
+            data = Path(photo).read_bytes()
+        except OSError:
+            data = None  # load_rgb names the reason
+        key = MEMO.key_of(self.network, data) if data is not None else None
         vector = MEMO.get(key)
         if vector is None:
-            vector = self.fresh_vector(photo)
+            vector = self.fresh_vector(photo, data)
             MEMO.put(key, vector)
         return vector
 
-    def fresh_vector(self, photo: Path) -> np.ndarray:
-        """The vector computed now, from the file."""
-        return self.embed(load_rgb(photo), photo)
+    def fresh_vector(self, photo: Path, data: bytes | None = None) -> np.ndarray:
+        """The vector computed now, from ``data`` (the file's bytes as read) or else the file."""
+        return self.embed(load_rgb(photo, data), photo)
 
     def enrol(self, person: str, photo: Path) -> None:
         self._vectors.setdefault(person, []).append(self.vector(photo))

@@ -19,6 +19,7 @@ from ..images import NoFaceFound, load_rgb
 from ..jobs import NO_JOB, Job
 from ..models import zoo
 from ..parent_watch import watch_parent
+from ..score_scale import distance_scale
 from .base import EmbeddingRecognizer
 from .vector_memo import MEMO
 
@@ -45,11 +46,17 @@ def _describe(net, rgb: np.ndarray, photo: Path) -> np.ndarray:
         return np.array(net.compute_face_descriptor(np.ascontiguousarray(rgb), face.as_dlib_shape()))
 
 
-def _describe_in_worker(photo: Path) -> np.ndarray:
+def _describe_in_worker(photo: Path) -> tuple[str, np.ndarray]:
+    """(SHA-256 of the bytes described, the descriptor): the caller uses it only for the bytes it reads itself."""
     global _worker_net
     if _worker_net is None:
         _worker_net = _load_net()
-    return _describe(_worker_net, load_rgb(photo), photo)
+    try:
+        data = Path(photo).read_bytes()
+    except OSError:
+        data = None  # load_rgb names the reason
+    digest = MEMO.key_of("", data)[1] if data is not None else ""
+    return digest, _describe(_worker_net, load_rgb(photo, data), photo)
 
 
 def _ahead_pool() -> ProcessPoolExecutor:
@@ -79,13 +86,11 @@ def shutdown_ahead_pool() -> None:
 
 class DlibRecognizer(EmbeddingRecognizer):
     name = "dlib"
-    score_name = "euclidean distance"
-    score_kind = "distance"
+    scale = distance_scale(DLIB_MATCH_DISTANCE)
     confidence_doc = (
         "dlib: confidence = max(0, 1 − d / 1.2), where d is the euclidean distance between the test face's "
         "128-number descriptor and the person's mean training descriptor; dlib's usual threshold d = 0.6 gives 0.5."
     )
-    higher_is_better = False
 
     def __init__(self, threshold: float = 0.5, job: Job = NO_JOB):
         super().__init__(threshold, job)
@@ -105,26 +110,25 @@ class DlibRecognizer(EmbeddingRecognizer):
                 pool = pool or _ahead_pool()
                 self._ahead[photo] = pool.submit(_describe_in_worker, photo)
 
-    def fresh_vector(self, photo: Path) -> np.ndarray:
+    def fresh_vector(self, photo: Path, data: bytes | None = None) -> np.ndarray:
         future = self._ahead.pop(Path(photo), None)
         if future is not None:
             try:
-                return future.result()
+                digest, vector = future.result()
+                if data is not None and digest == MEMO.key_of("", data)[1]:
+                    return vector  # else the file was rewritten since the worker read it: describe these bytes
             except BrokenProcessPool:  # a worker died (out of memory, killed): go on in this process
                 self._ahead.clear()
                 shutdown_ahead_pool()
             except CancelledError:  # a stop ended the pool meanwhile (its queued photos with it): go on here
                 self._ahead.clear()
-        return super().fresh_vector(photo)
+        return super().fresh_vector(photo, data)
 
     def embed(self, rgb: np.ndarray, photo: Path) -> np.ndarray:
         return _describe(self._net, rgb, photo)
 
     def scores(self, vector: np.ndarray, means: np.ndarray) -> np.ndarray:
         return np.linalg.norm(means - vector, axis=1)
-
-    def confidence(self, score: float) -> float:
-        return float(np.clip(1.0 - score / (2 * DLIB_MATCH_DISTANCE), 0.0, 1.0))
 
     def close(self) -> None:
         for future in self._ahead.values():

@@ -27,19 +27,13 @@ from ..models import zoo
 from ..models.base import FaceEmbedder
 from ..models.faceres import FaceRes
 from ..models.mobileface import MobileFace
+from ..score_scale import cosine_scale
 from ..torch_threads import torch_threads
 from .base import DEFAULT_THRESHOLD, EmbeddingRecognizer
 
 # Part of the photo handed to the network: the face box grown by this many box sizes on every side,
 # enough for the widest crop (faceres) and far less work than a whole large photo.
 REGION_MARGIN = 1.0
-
-def confidence_from_cosine(cosine: float, match_cosine: float) -> float:
-    """0 at cosine ≤ 0, 0.5 at ``match_cosine``, 1 at cosine 1, straight lines in between."""
-    if cosine <= match_cosine:
-        return float(max(cosine, 0.0) / match_cosine * 0.5)
-    return float(min(0.5 + 0.5 * (cosine - match_cosine) / (1.0 - match_cosine), 1.0))
-
 
 def face_region(rgb: np.ndarray, box: tuple[int, int, int, int], landmarks: np.ndarray):
     """The part of ``rgb`` around ``box`` as a (1, 3, h, w) float tensor, with landmarks moved into it."""
@@ -53,10 +47,7 @@ def face_region(rgb: np.ndarray, box: tuple[int, int, int, int], landmarks: np.n
 
 
 class _NetworkRecognizer(EmbeddingRecognizer):
-    higher_is_better = True
-    score_name = "cosine similarity"
-    score_kind = "cosine similarity"
-    match_cosine: float = 0.5
+    match_cosine: float = 0.5  # where confidence is 0.5; each network's ``scale`` is ``cosine_scale(match_cosine)``
     embedder_class: type[FaceEmbedder]
 
     def __init__(
@@ -85,9 +76,6 @@ class _NetworkRecognizer(EmbeddingRecognizer):
     def scores(self, vector: np.ndarray, means: np.ndarray) -> np.ndarray:
         return means @ vector / np.linalg.norm(means, axis=1)
 
-    def confidence(self, score: float) -> float:
-        return confidence_from_cosine(score, self.match_cosine)
-
     def describe(self) -> dict:
         return {
             **super().describe(),
@@ -102,6 +90,7 @@ class _NetworkRecognizer(EmbeddingRecognizer):
 class MobileFaceRecognizer(_NetworkRecognizer):
     name = "mobileface"
     match_cosine = 0.30
+    scale = cosine_scale(match_cosine)
     embedder_class = MobileFace
     confidence_doc = (
         "mobileface: the score is the cosine similarity between the test face's 256-number vector and the "
@@ -114,6 +103,7 @@ class MobileFaceRecognizer(_NetworkRecognizer):
 class FaceResRecognizer(_NetworkRecognizer):
     name = "faceres"
     match_cosine = 0.70
+    scale = cosine_scale(match_cosine)
     embedder_class = FaceRes
     confidence_doc = (
         "faceres: the score is the cosine similarity between the test face's 1024-number vector and the "

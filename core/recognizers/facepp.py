@@ -9,6 +9,13 @@ Face++ cannot take them (over 2 MB or 4096 px: a shrunk copy, named in a note an
 token is reused for the same bytes and person within one process (a condition that leaks clean photos, the
 distractors, a resumed run), which saves two calls a photo; the plan counts them anyway.
 
+In a study with a crowd (``--distractors``) one recognizer serves every condition (``services.rounds``): each
+crowd photo is detected and named once and its face token kept; each condition gets a faceset of its own (a
+search looks in one faceset, so no condition sees another's people) holding its own faces and the crowd's kept
+tokens, added without a new upload. Face++ forgets a face token 72 hours after ``detect`` unless it is in a
+faceset; every faceset of the study stays until ``close`` deletes them all at its end, so the crowd's tokens are
+always in one, and a token Face++ no longer knows anyway (INVALID_FACE_TOKEN) is detected afresh.
+
 Scores: Face++'s search confidence, 0–100, higher is more alike. ``Candidate.score`` keeps it raw and
 ``confidence`` is it ÷ 100. Several faces of one person can be among the 5 results: each person keeps their
 best. Face++ also answers, with every search, its own operating points (``thresholds``: the confidence at a
@@ -43,6 +50,7 @@ from pathlib import Path
 
 from ..images import NoFaceFound, UnusableImage
 from ..jobs import NO_JOB, Job
+from ..score_scale import ScoreScale
 from .base import Candidate
 from .facepp_client import (CALLS_PER_SECOND, CHINA_ENDPOINT, DEFAULT_ENDPOINT, ENV_ENDPOINT, ENV_KEY,  # noqa: F401
                             ENV_SECRET, SERVICE, FaceppClient, delete_faceset_with, normalise_endpoint, resolve)
@@ -51,6 +59,7 @@ from .services.errors import Retryable, ServiceError
 from .services.leftovers import PREFIX, Leftover
 from .services.photos import PhotoLimits
 from .services.plan import ServicePlan
+from .services.rounds import CrowdRounds
 from .services.session import ServiceSession
 from .services.tracker import OnlineTracker
 
@@ -78,12 +87,10 @@ def user_id_for(person: str) -> str:
     return f"{cleaned}~{hashlib.sha1(person.encode()).hexdigest()[:8]}"
 
 
-class FacePlusPlusRecognizer(OnlineTracker):
+class FacePlusPlusRecognizer(CrowdRounds, OnlineTracker):
     limits = LIMITS
     name = "facepp"
-    score_name = "Face++ search confidence (0–100)"
-    score_kind = "Face++ confidence"
-    higher_is_better = True
+    scale = ScoreScale("Face++ confidence", True, "Face++ search confidence (0–100)", ((0.0, 0.0), (100.0, 1.0)))
     threshold = PUBLISHED_THRESHOLDS[OWN_LINE] / 100
     confidence_doc = (
         "Face++: the confidence (0..100) Face++'s search gives the most similar faces of the run's faceset, divided "
@@ -103,6 +110,10 @@ class FacePlusPlusRecognizer(OnlineTracker):
         self.threshold = float(threshold) if threshold is not None else type(self).threshold
         self.faceset_id: str | None = None
         self._live = False  # the faceset exists on the service
+        self.facesets: list[str] = []  # every faceset made, deleted at ``close``: one, or one a round in a study
+        self._faceset_round = 0  # the round the current faceset is for
+        self._crowd: list[tuple[str, str, Path, str]] = []  # the crowd's pending entries, kept for every round
+        self._crowd_in: str | None = None  # the faceset the crowd's tokens went to last
         self._people: dict[str, str] = {}  # user_id -> our person's name
         self._pending: list[tuple[str, str, Path, str]] = []  # (token, person, photo, digest) not added yet
         self._added = 0
@@ -111,6 +122,7 @@ class FacePlusPlusRecognizer(OnlineTracker):
         self.last_floor: float | None = None  # the last search's lowest score when 5 came back (see the docstring)
         self.searches = {"made": 0, "all 5 results": 0, "one person only": 0}
         self.changed_uploads: list[str] = []
+        self._init_rounds()
 
     # -- settings and progress -------------------------------------------------------------------------------
 
@@ -126,11 +138,18 @@ class FacePlusPlusRecognizer(OnlineTracker):
     def session(self) -> ServiceSession:
         return self._client.session
 
-    def plan(self, people: int, training_photos: int, test_photos: int) -> ServicePlan:
-        """Calls at most (reused face tokens save some), the least time at the pace, and the photos sent."""
-        calls = 1 + 2 * training_photos + math.ceil(training_photos / ADD_BATCH) + test_photos + 1
-        return ServicePlan(SERVICE, calls, (calls - 1) / self.session.rate, training_photos + test_photos,
-                           cost=None, price_date=PRICE_DATE, price_note=PRICE_NOTE)
+    def plan(self, people: int, training_photos: int, test_photos: int, crowd_people: int = 0,
+             crowd_photos: int = 0, crowd_sent_before: bool | None = None) -> ServicePlan:
+        """Calls at most (reused face tokens save some), the least time at the pace, and the photos sent.
+        ``crowd_…``: how many of the people and photos are the crowd's; where an earlier round sent them
+        (``crowd_sent_before``; None: as this recognizer's rounds say), their kept tokens are only added to this
+        round's faceset."""
+        kept = self._crowd_kept(crowd_photos, crowd_sent_before)
+        sent = training_photos - (crowd_photos if kept else 0)
+        calls = 1 + 2 * sent + math.ceil(training_photos / ADD_BATCH) + test_photos + 1
+        return ServicePlan(SERVICE, calls, (calls - 1) / self.session.rate, sent + test_photos,
+                           cost=None, price_date=PRICE_DATE, price_note=PRICE_NOTE, crowd=crowd_photos,
+                           crowd_sent_before=kept)
 
     def describe(self) -> dict:
         return {
@@ -140,6 +159,8 @@ class FacePlusPlusRecognizer(OnlineTracker):
             **self.session.describe(),
             "max_candidates": MAX_RESULTS,
             "faceset": self.faceset_id,
+            **({"facesets": list(self.facesets)} if self.rounds else {}),
+            **self.describe_rounds(),
             "service_thresholds": dict(self.service_thresholds or PUBLISHED_THRESHOLDS),
             "service_thresholds_from": "search answers" if self.service_thresholds else "Face++'s documentation",
             "own_line": "given threshold" if self._own_threshold else f"Face++ threshold at FMR {OWN_LINE}",
@@ -150,13 +171,18 @@ class FacePlusPlusRecognizer(OnlineTracker):
             "changed_uploads": list(self.changed_uploads),
         }
 
-    def confidence(self, score: float) -> float:
-        """Face++'s 0–100 as 0..1 (``core.metrics.confidence_of`` uses it for the threshold's mark)."""
-        return float(score) / 100
-
     # -- the Recognizer interface ----------------------------------------------------------------------------
 
     def enrol(self, person: str, photo: Path) -> None:
+        self._queue(person, photo)
+
+    def enrol_crowd(self, person: str, photo: Path) -> None:
+        if not self.rounds:
+            return self.enrol(person, photo)
+        self._count_crowd_photo()
+        self._queue(person, photo, crowd=True)
+
+    def _queue(self, person: str, photo: Path, crowd: bool = False) -> None:
         self._faceset()
         data = self._upload(photo)
         user_id = self._user(person)
@@ -168,12 +194,20 @@ class FacePlusPlusRecognizer(OnlineTracker):
         else:
             self.reused += 1
         self._pending.append((token, person, Path(photo), digest))
+        if crowd:
+            self._crowd.append(self._pending[-1])
+            self._crowd_in = self.faceset_id
         if len(self._pending) >= ADD_BATCH:
             self._flush()
 
     def train(self, job: Job = NO_JOB) -> None:
         if job is not NO_JOB:
             self.set_job(job)
+        if self.rounds:
+            self._faceset()  # a round whose own photos all failed still has the crowd
+            if self._crowd and self._crowd_in != self.faceset_id:  # sent in an earlier round: the tokens, no upload
+                self._pending.extend(self._crowd)
+                self._crowd_in, self.reused = self.faceset_id, self.reused + len(self._crowd)
         self._flush()
         if not self._added:
             raise ServiceError("No training photo could be enrolled, so there is nobody to recognise.")
@@ -206,16 +240,18 @@ class FacePlusPlusRecognizer(OnlineTracker):
         return [Candidate(self._people.get(u, u), c / 100, c) for u, c in ranked]
 
     def close(self) -> None:
-        """Delete this run's faceset (also after a cancel); on failure say so (it then shows as a leftover)."""
+        """Delete this run's facesets (also after a cancel); on failure say so (it then shows as a leftover)."""
         try:
             if self._live:
                 self._live, self._pending = False, []
                 self.session.closing = True
                 try:
-                    delete_faceset_with(self._client, self.faceset_id)
-                except ServiceError as exc:
-                    self.session.note(f"Could not delete the Face++ faceset {self.faceset_id}: {exc} "
-                                      "Delete it from the settings.")
+                    for outer_id in self.facesets:
+                        try:
+                            delete_faceset_with(self._client, outer_id)
+                        except ServiceError as exc:
+                            self.session.note(f"Could not delete the Face++ faceset {outer_id}: {exc} "
+                                              "Delete it from the settings.")
                 finally:
                     self.session.closing = False
         finally:
@@ -223,17 +259,22 @@ class FacePlusPlusRecognizer(OnlineTracker):
 
     # -- helpers ---------------------------------------------------------------------------------------------
 
+    def _begin_round(self, people: int) -> bool:
+        self._added = 0  # a new faceset, made at the round's first photo
+        return False
+
     def _faceset(self) -> None:
-        if self._live:
+        if self._live and self._faceset_round == len(self.rounds):
             return
         outer_id = f"{PREFIX}{uuid.uuid4().hex}"
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        # ours to delete before it is asked for: a create whose answer is lost still made it, and close deletes it
+        self.faceset_id, self._live, self._faceset_round = outer_id, True, len(self.rounds)
+        self.facesets.append(outer_id)
         self._client.post("creating the faceset", "faceset/create",
                           {"outer_id": outer_id, "display_name": f"Fawkes Tracker study {stamp}", "tags": TAG,
                            "user_data": "Made by Fawkes Tracker; safe to delete."},
                           tolerate=("FACESET_EXIST",))  # a retry after an answer lost on the way: ours already
-        self.faceset_id, self._live = outer_id, True
-
 
     def _user(self, person: str) -> str:
         user_id = user_id_for(person)
@@ -271,12 +312,15 @@ class FacePlusPlusRecognizer(OnlineTracker):
                     raise ServiceError("The Face++ faceset is full (10,000 faces at most); use fewer photos.")
                 if stale and reason == "INVALID_FACE_TOKEN":  # expired (72 h) since it was first detected
                     self.reused -= 1
+                    kept = [i for i, entry in enumerate(self._crowd) if entry[0] == token]
                     try:
                         fresh = self._new_token(photo, self._upload(photo), user_id_for(person), digest)
                     except UnusableImage as exc:
                         self.session.note(f"Face++ did not add the face of {photo.name} to the faceset ({exc.reason}).")
                         continue
                     self._pending.append((fresh, person, photo, digest))
+                    for i in kept:
+                        self._crowd[i] = self._pending[-1]
                 else:
                     self.session.note(f"Face++ did not add the face of {photo.name} to the faceset ({reason}).")
 

@@ -1,7 +1,6 @@
 """Recognizer backends by name, from ``core.catalogue``: a new backend is one file plus one catalogue entry."""
 from __future__ import annotations
 
-import importlib
 import sys
 
 from ..catalogue import offline_names, tracker
@@ -9,8 +8,7 @@ from .base import Recognizer
 
 
 def recognizer_class(name: str) -> type[Recognizer]:
-    module, cls = tracker(name).recognizer.split(":")
-    return getattr(importlib.import_module(module), cls)
+    return tracker(name).recognizer_class()
 
 
 def make_recognizer(name: str, **options) -> Recognizer:

@@ -6,6 +6,13 @@ judged rather than dropped); at ``train`` each person becomes a Rekognition *use
 (``CreateUser`` + ``AssociateFaces``); each test photo is searched with ``SearchUsersByImage`` asking for every
 user with any similarity; ``close`` deletes the collection, after a cancel too.
 
+In a study with a crowd (``--distractors``) one recognizer serves every condition (``services.rounds``): one
+collection, the crowd indexed and made users once; each condition's people are users of their own (``r2:01``),
+and a search drops the users of other conditions from its answer, so each condition is ranked against its own
+people and the crowd, as with a collection of its own. MaxUsers then covers every user in the collection; as it
+is 500 at most, a condition that would take the collection past 500 users gets a new collection instead (and the
+crowd is sent to it again, in a note), rather than searches that might leave some of its people unranked.
+
 Why users and not single faces: a person's several training faces are then matched as one identity, as
 Azure's person groups and the trackers of the Fawkes paper do, rather than the test face's best single look-alike.
 
@@ -23,6 +30,7 @@ import boto3
 
 from ..images import NoFaceFound, UnusableImage
 from ..jobs import NO_JOB, Job
+from ..score_scale import ScoreScale
 from .base import Candidate
 from .rekognition_client import SERVICE, AlreadyExists, CollectionGone, Connection
 from .services.errors import ServiceError
@@ -30,6 +38,7 @@ from .services.leftovers import PREFIX, Leftover
 from .services.photos import PhotoLimits
 from .services.plan import ServicePlan
 from .services.retry import RetryPolicy
+from .services.rounds import CROWD, CrowdRounds
 from .services.tracker import OnlineTracker
 
 __all__ = ["RekognitionRecognizer", "leftover_collections", "delete_collection", "test_connection", "LIMITS",
@@ -65,12 +74,10 @@ def _safe_id(text: str, most: int) -> str:
     return (re.sub(r"[^A-Za-z0-9_.\-:]", "_", text) or "_")[:most]
 
 
-class RekognitionRecognizer(OnlineTracker):
+class RekognitionRecognizer(CrowdRounds, OnlineTracker):
     limits = LIMITS
     name = "rekognition"
-    score_name = "Rekognition user similarity ÷ 100"
-    score_kind = "confidence"  # score and confidence are both similarity/100; see confidence_doc
-    higher_is_better = True
+    scale = ScoreScale("confidence", True, "Rekognition user similarity ÷ 100")  # score and confidence alike
     threshold = DEFAULT_LINE
     confidence_doc = (
         "Amazon Rekognition: the similarity (0..100) SearchUsersByImage gives each person, divided by 100, asked with "
@@ -93,11 +100,14 @@ class RekognitionRecognizer(OnlineTracker):
         self.collection_id: str | None = None
         self.face_model_version: str | None = None
         self._open = False  # the collection exists and is ours to delete
-        self._faces: dict[str, list[str]] = {}  # person -> FaceIds indexed for them
-        self._associated: dict[str, int] = {}  # person -> how many of their faces the user holds
-        self._user_ids: dict[str, str] = {}  # person -> UserId
-        self._people: dict[str, str] = {}  # UserId -> person
+        self.collections: list[str] = []  # every collection this recognizer made (one, unless over MAX_USERS)
+        # a member is (round, person): round None for a recognizer used on its own, CROWD or "r1", "r2", … in a study
+        self._faces: dict[tuple, list[str]] = {}  # member -> FaceIds indexed for them
+        self._associated: dict[tuple, int] = {}  # member -> how many of their faces the user holds
+        self._user_ids: dict[tuple, str] = {}  # member -> UserId
+        self._people: dict[str, tuple] = {}  # UserId -> member
         self._trained = False
+        self._init_rounds()
         self.changed_uploads: list[str] = []  # notes about photos sent as a shrunk or re-encoded copy
         self.training_notes: list[str] = []  # faces Rekognition would not give a person
 
@@ -107,14 +117,21 @@ class RekognitionRecognizer(OnlineTracker):
     def session(self):
         return self._conn.session
 
-    def plan(self, people: int, training_photos: int, test_photos: int) -> ServicePlan:
-        """Calls, time at the pace, photos sent and price, told before any photo leaves the computer."""
+    def plan(self, people: int, training_photos: int, test_photos: int, crowd_people: int = 0,
+             crowd_photos: int = 0, crowd_sent_before: bool | None = None) -> ServicePlan:
+        """Calls, time at the pace, photos sent and price, told before any photo leaves the computer. ``crowd_…``:
+        how many of the people and photos are the crowd's, left out where an earlier round sent them
+        (``crowd_sent_before``; None: as this recognizer's rounds say)."""
+        kept = self._crowd_kept(crowd_photos, crowd_sent_before)
+        if kept:  # the crowd's faces and users, and the collection, are there already
+            people, training_photos = people - crowd_people, training_photos - crowd_photos
         per_person = training_photos / people if people else 0
         associate = people * max(1, math.ceil(min(per_person, FACES_PER_USER) / FACES_PER_CALL))
-        calls = 1 + training_photos + people + associate + test_photos + 1  # create … delete the collection
+        calls = (0 if kept else 2) + training_photos + people + associate + test_photos  # 2: create, delete
         billed = training_photos + associate + test_photos
-        return ServicePlan(SERVICE, calls, (calls - 1) / self.session.rate, training_photos + test_photos,
-                           cost=billed * PRICE_PER_IMAGE, price_date=PRICE_DATE, price_note=PRICE_NOTE)
+        return ServicePlan(SERVICE, calls, max(0, calls - 1) / self.session.rate, training_photos + test_photos,
+                           cost=billed * PRICE_PER_IMAGE, price_date=PRICE_DATE, price_note=PRICE_NOTE,
+                           crowd=crowd_photos, crowd_sent_before=kept)
 
     def describe(self) -> dict:
         return {
@@ -125,6 +142,8 @@ class RekognitionRecognizer(OnlineTracker):
             "endpoint": self._conn.endpoint if self._conn.endpoint_overridden else None,
             "credentials_from": self._conn.key_source,
             "collection": self.collection_id,
+            **({"collections": list(self.collections), "max_users": MAX_USERS} if self.rounds else {}),
+            **self.describe_rounds(),
             "face_model_version": self.face_model_version,
             "matching": "users", "matching_why": USERS_WHY,
             "quality_filter": "NONE",
@@ -140,6 +159,16 @@ class RekognitionRecognizer(OnlineTracker):
     # -- the Recognizer interface ----------------------------------------------------------------------------
 
     def enrol(self, person: str, photo: Path) -> None:
+        self._index((self.namespace, person), photo)
+
+    def enrol_crowd(self, person: str, photo: Path) -> None:
+        if not self.rounds:
+            return self.enrol(person, photo)
+        self._count_crowd_photo()
+        self._index((CROWD, person), photo)
+
+    def _index(self, member: tuple, photo: Path) -> None:
+        person = member[1]
         data = self._upload(photo)
         self._ensure_collection()
         answer = self._conn.call(f"adding {Path(photo).name} to {person}", "index_faces", photo,
@@ -153,16 +182,16 @@ class RekognitionRecognizer(OnlineTracker):
             reasons = sorted({r for face in refused for r in face.get("Reasons") or []}) or ["no reason given"]
             raise UnusableImage(photo, "Amazon Rekognition saw a face but would not index it ("
                                 + ", ".join(UNINDEXED.get(r, r.lower()) for r in reasons) + ")")
-        self._faces.setdefault(person, []).append(records[0]["Face"]["FaceId"])  # the largest face
+        self._faces.setdefault(member, []).append(records[0]["Face"]["FaceId"])  # the largest face
         self._trained = False
 
     def train(self, job: Job = NO_JOB) -> None:
         if job is not NO_JOB:
             self.set_job(job)
-        people = [p for p, faces in self._faces.items() if faces]
-        if not people:
+        members = [m for m, faces in self._faces.items() if faces and self._visible(m)]
+        if not members:
             raise RuntimeError("No training photo could be enrolled, so there is nobody to recognise.")
-        statuses = [self._fill_user(person) for person in people]
+        statuses = [self._fill_user(member) for member in members]
         if any(status not in (None, "ACTIVE") for status in statuses):
             self._wait_for_users()
         self._trained = True
@@ -173,16 +202,43 @@ class RekognitionRecognizer(OnlineTracker):
         data = self._upload(photo)
         answer = self._conn.call(f"searching for {Path(photo).name}", "search_users_by_image", photo,
                                  CollectionId=self.collection_id, Image={"Bytes": data}, UserMatchThreshold=0.0,
-                                 MaxUsers=min(MAX_USERS, max(1, len(self._people))), QualityFilter="NONE")
+                                 MaxUsers=min(MAX_USERS, max(1, len(self._people))), QualityFilter="NONE")  # every user
         if not answer.get("SearchedFace"):  # Rekognition's answer when it finds no face to search with
             raise NoFaceFound(photo)
-        matches = [(float(m["Similarity"]), self._people[m["User"]["UserId"]])
-                   for m in answer.get("UserMatches") or [] if m.get("User", {}).get("UserId") in self._people]
+        members = [(float(m["Similarity"]), self._people.get(m.get("User", {}).get("UserId"))) for m in
+                   answer.get("UserMatches") or []]
+        # other rounds' users are not this condition's gallery: dropped here, as if in a collection of their own
+        matches = [(similarity, member[1]) for similarity, member in members if member and self._visible(member)]
         matches.sort(key=lambda m: (-m[0], m[1]))
         return [Candidate(person, similarity / 100, similarity / 100) for similarity, person in matches]
 
     def close(self) -> None:
         """Delete this run's collection, after a cancel too; on failure say so (it then shows as a leftover)."""
+        self._drop_collection()
+        self._conn.close()
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+
+    def _visible(self, member: tuple) -> bool:
+        """In this round's gallery: its own people and the crowd (a recognizer on its own: everyone)."""
+        return member[0] in (self.namespace, CROWD)
+
+    def _begin_round(self, people: int) -> bool:
+        """A new collection when this round's people would take it past what one search ranks (MAX_USERS)."""
+        self._trained = False
+        earlier = any(ns != CROWD for ns, _ in self._user_ids)
+        if self.collection_id is None or not earlier or len(self._people) + people <= MAX_USERS:
+            return False
+        self.session.note(f"Amazon Rekognition ranks at most {MAX_USERS} people a search, and the collection would "
+                          f"hold {len(self._people) + people}: {self.rounds[-1]} gets a collection of its own, and "
+                          "the crowd is sent to it again.")
+        self._drop_collection()
+        self.collection_id = None
+        for held in (self._faces, self._associated, self._user_ids, self._people):
+            held.clear()
+        return True
+
+    def _drop_collection(self) -> None:
         if self._open:
             self._open = False
             self.session.closing = True
@@ -195,45 +251,44 @@ class RekognitionRecognizer(OnlineTracker):
                                   "Delete it from the settings (left-over collections).")
             finally:
                 self.session.closing = False
-        self._conn.close()
-
-    # -- helpers ---------------------------------------------------------------------------------------------
-
 
     def _ensure_collection(self) -> None:
         if self.collection_id is not None:
             return
-        collection = f"{PREFIX}{uuid.uuid4().hex}"
+        # ours to delete before it is asked for: a create whose answer is lost still made it, and close deletes it
+        self.collection_id, self._open = f"{PREFIX}{uuid.uuid4().hex}", True
+        self.collections.append(self.collection_id)
         try:
-            answer = self._conn.call("creating the collection", "create_collection", CollectionId=collection)
+            answer = self._conn.call("creating the collection", "create_collection", CollectionId=self.collection_id)
         except AlreadyExists:  # our own create, whose answer was lost and retried: the id is a fresh uuid
             answer = {}
-        self.collection_id, self._open = collection, True
         self.face_model_version = answer.get("FaceModelVersion")
 
-    def _user_id(self, person: str) -> str:
-        if person not in self._user_ids:
-            base, n = _safe_id(person, 120), 1
+    def _user_id(self, member: tuple) -> str:
+        if member not in self._user_ids:
+            ns, person = member
+            base, n = (f"{ns}:" if ns else "") + _safe_id(person, 120), 1  # a round's own name: "r2:01"
             user = base
             while user in self._people:  # two names the same once made safe
                 n += 1
                 user = f"{base}.{n}"
-            self._user_ids[person], self._people[user] = user, person
-        return self._user_ids[person]
+            self._user_ids[member], self._people[user] = user, member
+        return self._user_ids[member]
 
-    def _fill_user(self, person: str) -> str | None:
-        """Create ``person``'s user if needed and give it their faces not yet given; its status, or None if
+    def _fill_user(self, member: tuple) -> str | None:
+        """Create the member's user if needed and give it their faces not yet given; its status, or None if
         nothing was sent."""
-        fresh = person not in self._user_ids
-        user = self._user_id(person)
+        person = member[1]
+        fresh = member not in self._user_ids
+        user = self._user_id(member)
         if fresh:
             token = uuid.uuid4().hex  # the same on a retry, so a lost answer cannot make the user twice
             self._conn.call(f"creating person {person}", "create_user", CollectionId=self.collection_id, UserId=user,
                             ClientRequestToken=token)
-            self._associated[person] = 0
-        faces = self._faces[person]
-        todo = faces[self._associated[person]:FACES_PER_USER]
-        if len(faces) > FACES_PER_USER and self._associated[person] < FACES_PER_USER:
+            self._associated[member] = 0
+        faces = self._faces[member]
+        todo = faces[self._associated[member]:FACES_PER_USER]
+        if len(faces) > FACES_PER_USER and self._associated[member] < FACES_PER_USER:
             self._note_training(f"{person}: only {FACES_PER_USER} of {len(faces)} training faces used, the most "
                                 "a Rekognition user can hold.")
         status = None
@@ -247,7 +302,7 @@ class RekognitionRecognizer(OnlineTracker):
                 self._note_training(f"{person}: Amazon Rekognition did not add one training face to the person "
                                     f"({reasons}).")
             status = answer.get("UserStatus") or status
-        self._associated[person] = min(len(faces), FACES_PER_USER)
+        self._associated[member] = min(len(faces), FACES_PER_USER)
         return status
 
     def _wait_for_users(self) -> None:

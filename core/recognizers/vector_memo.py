@@ -29,9 +29,14 @@ class VectorMemo:
         """(network, SHA-256 of the file), or None when the file cannot be read (the caller's own reading then
         gives the reason)."""
         try:
-            return network, hashlib.sha256(Path(photo).read_bytes()).hexdigest()
+            return VectorMemo.key_of(network, Path(photo).read_bytes())
         except OSError:
             return None
+
+    @staticmethod
+    def key_of(network: str, data: bytes) -> tuple[str, str]:
+        """The key of bytes already read: the vector kept under it must be computed from these very bytes."""
+        return network, hashlib.sha256(data).hexdigest()
 
     def get(self, key: tuple[str, str] | None) -> np.ndarray | None:
         if key is None:

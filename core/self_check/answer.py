@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..condition_names import VERSION_WORDS
+from ..conditions import fawkes_words, parse_spec
+from ..modifiers import MODIFIERS
 from ..recognizers.registry import recognizer_class
 from ..results import ERROR, IDENTIFIED, NO_FACE, ResultRow
 
@@ -32,7 +33,7 @@ class Answer:
 
 def cloak_words(config: SelfCheckConfig) -> str:
     """"Fawkes 0.3.1 high": what the user chose, without the app's labels."""
-    return f"Fawkes {VERSION_WORDS.get(config.version, config.version)} {config.mode}"
+    return fawkes_words(config.version, config.mode)
 
 
 def upload_words(upload: str | None) -> str:
@@ -41,14 +42,14 @@ def upload_words(upload: str | None) -> str:
 
 
 def upload_steps(upload: str) -> list:
-    """The modifiers of an upload (``+resize:S``, ``+jpeg:Q``); anything else is refused with a reason."""
-    from ..modifiers.leak import Leak
-    from ..modifiers.spelling import split_modifiers
-
-    base, steps = split_modifiers("none" + upload)
-    if base != "none" or not steps or any(isinstance(step, Leak) for step in steps):
-        raise ValueError(f"'{upload}' is not an upload: write +resize:S and/or +jpeg:Q, e.g. +resize:1080+jpeg:75.")
-    return steps
+    """The modifiers of an upload (those a social network applies: ``+resize:S``, ``+jpeg:Q``); anything else is
+    refused with a reason."""
+    spec = parse_spec("none" + upload) if upload[:1] in ("+", "@") else None
+    if spec is None or not spec.modifiers or not all(step.upload for step in spec.modifiers):
+        uploads = [m for m in MODIFIERS if m.upload]
+        raise ValueError(f"'{upload}' is not an upload: write {' and/or '.join(u for m in uploads for u in m.usage)}, "
+                         f"e.g. {''.join(m.example for m in uploads)}.")
+    return list(spec.modifiers)
 
 
 def answer_for(recognizer: str, name: str, rows: list[ResultRow], config: SelfCheckConfig) -> Answer:

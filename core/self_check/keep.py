@@ -7,8 +7,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..condition_names import VERSION_WORDS
-from ..images import load_rgb, save_rgb_atomic, write_bytes_atomic, write_text_atomic
+from ..atomic import write_bytes_atomic, write_text_atomic
+from ..conditions import VERSION_WORDS
+from ..images import load_rgb, save_rgb_atomic
 
 if TYPE_CHECKING:  # only named in annotations
     from .run import SelfCheck

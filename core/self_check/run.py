@@ -14,19 +14,22 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..catalogue import offline_names
-from ..recognizers.services.secrets import SECRET_OPTIONS
-from ..condition_names import plain_condition
+from ..atomic import write_bytes_atomic, write_json_atomic
+from ..catalogue import offline_names, tracker
+from ..conditions import plain_condition
 from ..datasets import Dataset, open_dataset
-from ..images import NoFaceFound, UnusableImage, write_bytes_atomic
+from ..images import NoFaceFound, UnusableImage
 from ..jobs import NO_JOB, Job
-from ..results import ERROR, NO_FACE, ResultRow, outcome_for, package_versions, write_json_atomic, write_rows_csv
+from ..modifiers import Context
+from ..modifiers.photo import EnrolledPhoto
+from ..online_plan import plan_for, self_check_counts
+from ..recognizers.services.secrets import without_secrets
+from ..results import ERROR, NO_FACE, ResultRow, outcome_for, package_versions, write_rows_csv
 from .answer import CLEAN, Answer, answer_for, upload_steps, what_it_means
-from .photos import MIN_PHOTOS, MyPhotos, find_my_photos, split_my_photos
+from .photos import MIN_PHOTOS, TWO_TESTS_FROM, MyPhotos, find_my_photos, split_my_photos
 
 LOCAL_RECOGNIZERS = tuple(offline_names())  # what a check asks unless the user ticks an online service
 RECOGNIZER_SECONDS_PER_PHOTO = 0.25  # a rough local figure for the time estimate
-AZURE_SECONDS_PER_CALL = {"free": 3.0, "standard": 0.1}
 
 
 @dataclass
@@ -57,7 +60,7 @@ class SelfCheckConfig:
         data = asdict(self)
         for key in ("photos", "crowd", "out", "cache_dir"):
             data[key] = None if data[key] is None else str(data[key])
-        data["recognizer_options"] = {n: {k: v for k, v in o.items() if k not in SECRET_OPTIONS} for n, o in self.recognizer_options.items()}
+        data["recognizer_options"] = {n: without_secrets(o) for n, o in self.recognizer_options.items()}
         return data
 
 
@@ -72,12 +75,16 @@ def estimate_seconds(photos: int, crowd_photos: int, config: SelfCheckConfig, da
     speed = measured_speed(config.version, tuple(config.extractors), config.device, data_dir, job)
     seconds = speed.run_seconds(photos, steps)
     enrolled = crowd_photos + photos * len(config.conditions())
+    counts = None
     for name in config.recognizers:
-        if name == "azure":
-            tier = config.recognizer_options.get("azure", {}).get("tier", "free")
-            seconds += enrolled * len(config.conditions()) * AZURE_SECONDS_PER_CALL.get(tier, 3.0)
-        else:
+        if not tracker(name).online:
             seconds += enrolled * RECOGNIZER_SECONDS_PER_PHOTO
+            continue
+        # an online tracker: the least time its calls take at the account's pace, as its own plan says
+        counts = counts or self_check_counts(photos, config.crowd, len(config.conditions()), TWO_TESTS_FROM)
+        plan = plan_for(name, config.recognizer_options.get(name, {}), counts)  # reads settings; calls nobody
+        if plan is not None and not isinstance(plan, BaseException):
+            seconds += plan.seconds
     return seconds
 
 
@@ -157,9 +164,6 @@ def run_self_check(config: SelfCheckConfig, job: Job = NO_JOB, mine: MyPhotos | 
 
 def _uploaded(cloaks: dict[Path, Path], upload: str, out: Path, name: str, seed: int) -> list[Path]:
     """Your cloaked training photos as a social network would keep them, written to ``uploaded/``."""
-    from ..modifiers.chain import Context
-    from ..modifiers.photo import EnrolledPhoto
-
     photos = [EnrolledPhoto(name, original.name, original, cloak, True) for original, cloak in cloaks.items()]
     context = Context(seed)
     for step in upload_steps(upload):

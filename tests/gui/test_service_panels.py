@@ -16,6 +16,7 @@ from core.recognizers.facepp import FacePlusPlusRecognizer
 from core.recognizers.rekognition import RekognitionRecognizer
 from core.recognizers.services import keys
 from core.results import read_rows
+from core.study import StudyConfig
 from core.recognizers.services.secrets import SECRET_OPTIONS
 from gui.privacy_question import NOT_READY, QUESTION
 from gui.service_panels import PANELS
@@ -243,3 +244,29 @@ def test_a_service_that_is_not_set_up_stops_before_the_question(services, window
     assert "No AWS credentials for Amazon Rekognition" in box.informativeText()
     box.close()
     assert window.results_tab.progress.task is None and aws.log == []
+
+
+def test_finishing_an_interrupted_study_with_an_online_tracker_asks_again(services, window, qtbot, fixture_imm, tmp_path):
+    """A resumed study sends photos too: the question comes before it, from the reopened folder and from the
+    Results tab's button alike, and No sends nothing."""
+    _, facepp = services
+    out = tmp_path / "interrupted"
+    options = {"endpoint": facepp.endpoint, "calls_per_second": 100.0}
+    (out).mkdir()
+    (out / "study.json").write_text(json.dumps(StudyConfig(fixture_imm, out, recognizers=["facepp"],
+                                                           recognizer_options={"facepp": options}).to_json()))
+    panel = window.recognition_tab.panels["facepp"]
+    panel.secrets["api key"].setText(facepp.key)
+    panel.secrets["api secret"].setText(facepp.secret)
+
+    window.open_study(out)
+    qtbot.waitUntil(lambda: bool(open_dialogs("resumeDialog")), timeout=TASK_TIMEOUT_MS)
+    open_dialogs("resumeDialog")[0].accept()
+    box = answer(qtbot, QUESTION)
+    assert box.text() == "Your photos will be sent to Megvii (Face++). Send them?"
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.No), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.results_tab.resume_button, Qt.MouseButton.LeftButton)
+    box = answer(qtbot, QUESTION)
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.No), Qt.MouseButton.LeftButton)
+    qtbot.wait(200)
+    assert window.results_tab.progress.task is None and facepp.log == []
