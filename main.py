@@ -5,8 +5,14 @@ import sys
 
 def main() -> int:
     if len(sys.argv) == 1:
+        from core.added_networks.store import load_into_catalogue
         from gui.app import run
 
+        try:  # the ONNX networks the user added are listed beside the built-in trackers
+            for problem in load_into_catalogue():
+                print(f"warning: {problem}", file=sys.stderr)
+        except ValueError as exc:  # a damaged list of networks must not keep the window shut
+            print(f"warning: {exc}", file=sys.stderr)
         return run()
     from core.cli import main as cli_main
 

@@ -23,14 +23,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.calibration import ensure_clean_scores  # noqa: E402
+from core.calibration import ensure_clean_scores, own_thresholds  # noqa: E402
 from core.datasets import open_dataset  # noqa: E402
 from core.figures import confidence_histogram, reidentification_curve, threshold_marks  # noqa: E402
-from core.metrics import ScoreLog, evaluate, read_scores, scales_of  # noqa: E402
+from core.metrics.build import evaluate  # noqa: E402
+from core.metrics.scores import ScoreLog, read_scores, scales_of  # noqa: E402
 from core.recognizers.base import Candidate  # noqa: E402
 from core.results import read_rows, write_rows_csv  # noqa: E402
 from core.split import Split  # noqa: E402
-from core.study import StudyConfig, own_thresholds, run_study  # noqa: E402
+from core.study import StudyConfig, run_study  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "datasets"
 
@@ -74,6 +75,7 @@ def main() -> None:
         judged, summary, _ = evaluate(rows, {}, {}, read_scores(out / "scores.csv"), config.fmr, scales,
                                       own_thresholds(config))
         write_rows_csv(work / "again" / "results.csv", judged)
+        summary = summary.to_json()
         for figure in (confidence_histogram(judged, threshold_marks(summary)), reidentification_curve(summary)):
             figure.savefig(io.BytesIO(), format="png")
 

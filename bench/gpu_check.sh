@@ -46,7 +46,7 @@ fi
 
 say "3. cloaking tests on cuda"
 "$PY" -c 'from core.cloaking.engine import resolve_device; d = resolve_device("auto"); print("the tests cloak on", d); assert d.type == "cuda"' || exit 4
-timeout 150 "$PY" -m pytest -q -p no:cacheprovider tests/test_cloaking.py tests/test_cloaking_estimate.py || { echo "FAILED: cloaking tests on cuda" >&2; status=1; }
+timeout 150 "$PY" -m pytest -q -p no:cacheprovider tests/core/cloaking/test_cloaking.py tests/core/cloaking/test_estimate.py || { echo "FAILED: cloaking tests on cuda" >&2; status=1; }
 
 say "4. bench/bench_cloaking.py on cuda"
 if [ -d "$IMM_DIR" ]; then

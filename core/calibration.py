@@ -1,7 +1,8 @@
-"""The clean enrolment every operating point is calibrated on, where the study did not run one itself.
+"""The clean enrolment every operating point is calibrated on, where the study did not run one itself, and each
+tracker's own line where there is none to calibrate on.
 
 A study without the ``none`` condition still needs each local recognizer's impostor scores on clean
-photos (core.metrics): the split's clean training photos are enrolled once more and every clean
+photos (core.metrics.operating_point): the split's clean training photos are enrolled once more and every clean
 test photo is scored against every person, into ``scores.csv`` under ``clean calibration``. No
 result row comes of it. Faces found before are remembered (core.faces), so this costs the
 descriptors only. Azure is not calibrated this way: it would cost a whole remote enrolment.
@@ -11,10 +12,22 @@ from __future__ import annotations
 from .gallery import enrol_distractors
 from .images import UnusableImage
 from .jobs import NO_JOB, Job
-from .metrics import CALIBRATION, CLEAN, ScoreLog
-from .recognizers.registry import is_local, make_recognizer
+from .metrics.scores import CALIBRATION, CLEAN, ScoreLog
+from .recognizers.registry import is_local, make_recognizer, recognizer_class
 
 AZURE_MOST_CANDIDATES = 100  # the most candidates Azure's identify returns
+
+
+def own_threshold(recognizer: str, options: dict | None) -> float:
+    """A tracker's own confidence line, used where it is not calibrated (an online tracker without the clean
+    condition, "Check my own photos"): the one the user set in its ``options``, else the tracker's own default
+    (Azure 0.5, Rekognition's similarity 80)."""
+    return float((options or {}).get(recognizer, {}).get("threshold", recognizer_class(recognizer).threshold))
+
+
+def own_thresholds(config) -> dict[str, float]:
+    """``own_threshold`` of each of a study's (or a self-check's) trackers, by name."""
+    return {name: own_threshold(name, config.recognizer_options) for name in config.recognizers}
 
 
 def ask_for_every_candidate(recognizer, people: int) -> None:

@@ -10,7 +10,9 @@ library, so the window can list the trackers before anything heavy is imported.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from .recognizers.spec import parse_tracker
 
 OFFLINE, ONLINE = "offline", "online"
 
@@ -37,6 +39,10 @@ class Tracker:
     service: str = ""  # the service's own name: its secrets are kept in the keyring under it (services.keys)
     credentials: tuple[Credential, ...] = field(default_factory=tuple)
     settings_help: str = ""  # what the user sets up, in words (online trackers)
+    variant_of: str = ""  # a spelled variant (dlib/nearest+median:3, core.recognizers.spec): the entry it is built on
+    # an added ONNX network (core.added_networks): its ("file", path) and ("preset", spelling); its recognizer and
+    # network classes serve every such network, and ``bound_to`` makes the class of this one
+    bound: tuple[tuple[str, str], ...] = ()
 
     @property
     def online(self) -> bool:
@@ -46,19 +52,27 @@ class Tracker:
     def can_cloak(self) -> bool:
         return bool(self.network)
 
-    def recognizer_class(self) -> type:
-        """Its ``Recognizer`` class, imported now (and the network's or client's library with it)."""
+    def base_class(self) -> type:
+        """The ``Recognizer`` class it names, imported now (and the network's or client's library with it); a
+        spelled variant's is its base's, which ``core.recognizers.registry.recognizer_class`` gives its matcher and
+        cleaning."""
+        if self.variant_of:
+            return tracker(self.variant_of).base_class()
         module, cls = self.recognizer.split(":")
-        return getattr(importlib.import_module(module), cls)
+        return self._bound_class(getattr(importlib.import_module(module), cls))
 
-    def scale(self):
-        """What its scores are (``core.score_scale``); only studies written before the scale was saved with the
-        scores need to ask."""
-        return self.recognizer_class().scale
+    def network_class(self) -> type:
+        """Its differentiable network's ``FaceEmbedder`` class, imported now (a cloak is made against it)."""
+        module, cls = self.network.split(":")
+        return self._bound_class(getattr(importlib.import_module(module), cls))
+
+    def _bound_class(self, found: type) -> type:
+        return found.bound_to(self.name, **dict(self.bound)) if self.bound else found
 
     def describe(self) -> dict:
         """What the manifest records of the catalogue's entry."""
-        return {"kind": self.kind, "can_drive_a_cloak": self.can_cloak, **({"company": self.company} if self.company else {})}
+        return {"kind": self.kind, "can_drive_a_cloak": self.can_cloak, **({"company": self.company} if self.company else {}),
+                **(parse_tracker(self.name).record() if self.variant_of else {})}
 
 
 CATALOGUE: list[Tracker] = [
@@ -106,11 +120,21 @@ def unregister(name: str) -> None:
 
 
 def tracker(name: str) -> Tracker:
-    """The catalogue's entry for ``name``; a one-line reason naming the choices when there is none."""
+    """The catalogue's entry for ``name``, or for a spelled variant of an offline entry (``dlib/nearest+median:3``:
+    the base entry under the full spelling, ``core.recognizers.spec``); a one-line reason when there is none."""
     for entry in CATALOGUE:
         if entry.name == name:
             return entry
-    raise ValueError(f"Unknown recognizer '{name}': choose one of {', '.join(names())}.")
+    spec = parse_tracker(name)  # a bad matcher or cleaning step is refused here, in one line
+    base = next((e for e in CATALOGUE if e.name == spec.base), None)
+    if base is None or not spec.variant:
+        raise ValueError(f"Unknown recognizer '{name}': choose one of {', '.join(names())}.")
+    if base.online:
+        raise ValueError(f"The tracker '{name}' cannot be built: {base.name} is an online service, which matches and "
+                         f"cleans photos its own way; a matcher or cleaning step is for trackers on this computer "
+                         f"({', '.join(offline_names())}).")
+    return replace(base, name=spec.spelling, words=f"{spec.words}: {base.words}", network="", cloak_words="",
+                   variant_of=base.name)
 
 
 def names(kind: str | None = None) -> list[str]:

@@ -8,11 +8,13 @@ import sys
 import threading
 from pathlib import Path
 
-from .catalogue import help_text
+from .added_networks import command as networks
+from .catalogue import help_text, tracker
 from .console import ProgressPrinter
 from .jobs import Cancelled, Job
 from .modifiers import help_text as modifiers_help
 from .recognizers.registry import end_helper_processes
+from .recognizers.spec import help_text as tracker_spelling_help
 
 STOPPED = "Stopped. Everything finished so far is kept; run the same command again to resume."
 _jobs: list[Job] = []  # the running command's jobs: SIGTERM and Ctrl+C cancel them as the window's Cancel does
@@ -57,7 +59,7 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--restart", action="store_true", help="delete the results of the study already in --out and start afresh")
     parser.add_argument("--split", default="imm", help="imm (photo 6 tests, 1-5 train) or random:N (N test photos per person)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the random split and for cloaking")
-    parser.add_argument("--recognizer", action="append", default=[], help=f"{help_text()}; dlib by default; repeat for a transfer matrix")
+    parser.add_argument("--recognizer", action="append", default=[], help=f"{help_text()}; dlib by default; repeat for a transfer matrix; {tracker_spelling_help()}")
     parser.add_argument("--condition", action="append", default=[], help="none, import:DIR, fawkes:0.3:MODE, fawkes:1.0:MODE or external:MODE, "
                         f"each optionally followed by {modifiers_help().replace('%', '%%')}, left to right; repeatable")
     parser.add_argument("--distractors", type=Path, help="dataset folder of other people enrolled with all their photos, clean, never tested (a bigger crowd)")
@@ -75,11 +77,13 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_study_command(args: argparse.Namespace) -> int:
-    from .metrics import closing_line, percent_with_interval
+    from .metrics.words import closing_line, percent_with_interval
     from .repeats import run_repeated
     from .study import StudyConfig
 
     recognizers = _list(args.recognizer) or ["dlib"]
+    for name in recognizers:
+        tracker(name)  # a bad spelling (dlib/knn, dlib+blur:-1) is refused in one line before any work
     options: dict[str, dict] = {name: {} if args.threshold is None else {"threshold": args.threshold} for name in recognizers}
     if "azure" in recognizers:
         from .credentials import resolve_azure
@@ -98,7 +102,9 @@ def run_study_command(args: argparse.Namespace) -> int:
                        "external_command": args.external_command},
         fmr=args.fmr, repeat=max(args.repeat, 1),
     )
-    summary = run_repeated(config, cancel_on_signal(Job(ProgressPrinter())), restart=args.restart)
+    job = cancel_on_signal(Job(ProgressPrinter()))
+    networks.check_study_start(args, recognizers, job)  # an added network's sanity check on the study's clean photos
+    summary = run_repeated(config, job, restart=args.restart)
     from .headline import headline_sentences, in_headline_order
 
     # the headline's order: black-box first, white-box (which flatters the cloak) last
@@ -130,10 +136,12 @@ def run_study_command(args: argparse.Namespace) -> int:
 def run_report_command(args: argparse.Namespace) -> int:
     from .headline import headline_sentences
     from .report import make_report
-    from .study import load_study
+    from .study_folder import load_study
 
     path = make_report(args.study, args.out)
     study = load_study(args.study)
+    for problem in networks.study_network_problems(args.study):
+        print(f"warning: {problem}")
     for sentence in headline_sentences(study.summary, study.config.conditions, study.config.recognizers):
         print(sentence)
     print(f"Report written to {path}")
@@ -154,15 +162,21 @@ def main(argv: list[str]) -> int:
     report = commands.add_parser("report", help="write the PDF report of a finished study folder")
     report.add_argument("study", type=Path, help="the study folder")
     report.add_argument("--out", type=Path, help="the PDF to write (default: report.pdf in the study folder)")
+    networks.add_export_arguments(commands.add_parser("export-network", help="write one of our own networks as an ONNX file"))
+    networks.add_add_arguments(commands.add_parser("add-network", help="add an ONNX face network as a tracker, after a sanity check"))
+    for name in ("study", "cloak"):
+        networks.add_network_options(commands.choices[name], study=name == "study")
     args = parser.parse_args(argv)
     runner = {"study": run_study_command, "cloak": run_cloak_command, "compare": run_compare_command,
-              "report": run_report_command}[args.command]
+              "report": run_report_command, "export-network": networks.run_export,
+              "add-network": lambda a: networks.run_add(a, cancel_on_signal(Job(ProgressPrinter())))}[args.command]
     global _stopped_by
     _jobs.clear()
     _stopped_by = None
     handled = (signal.SIGINT, signal.SIGTERM) if threading.current_thread() is threading.main_thread() else ()
     previous = {sig: signal.signal(sig, _stop) for sig in handled}
     try:
+        networks.resolve_networks(args)  # remembered networks and onnx:PATH become catalogue entries
         return runner(args)
     except (Cancelled, KeyboardInterrupt):
         end_helper_processes()

@@ -20,6 +20,7 @@ from .images import UnusableImage
 from .jobs import NO_JOB, Job
 from .pairing import pair_cloaks
 from .split import Split
+from .study_folder import StudyConfig
 
 NO_CLOAK = "no cloak: the clean photo is enrolled as it is"
 NOT_RECORDED = "no cloak of this photo in the study folder"
@@ -136,8 +137,6 @@ def study_photos(folder: Path, condition: str, person: str | None = None) -> lis
     """The training photos of ``person`` (everyone when None) under ``condition``, as the study in ``folder``
     recorded them: each clean photo, its cloak, and the file enrolled when a what-if changed it. Raises
     ``FileNotFoundError`` in plain words when the study folder does not hold them."""
-    from .study import StudyConfig
-
     folder = Path(folder)
     if not (folder / "study.json").is_file() or not (folder / "split.json").is_file():
         raise FileNotFoundError(f"{folder} is not a study folder (it has no study.json or split.json).")

@@ -85,3 +85,28 @@ def encode_rgb(rgb: np.ndarray, fmt: str = "PNG", quality: int = 95) -> bytes:
     options = {"quality": quality} if fmt == "JPEG" else {"compress_level": 1}
     Image.fromarray(np.asarray(rgb, dtype=np.uint8)).save(buf, format=fmt, **options)
     return buf.getvalue()
+
+
+# ---- pixel operations shared by the condition modifiers, a tracker's cleaning steps and the cloak detector ----
+SUBSAMPLING_420 = 2  # Pillow's code for 4:2:0
+
+
+def decode(data: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(data)) as img:
+        return np.asarray(img.convert("RGB"))
+
+
+def encode_jpeg(rgb, quality: int) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="JPEG", quality=quality, subsampling=SUBSAMPLING_420, optimize=False)
+    return buf.getvalue()
+
+
+def downscale(rgb: np.ndarray, size: int) -> np.ndarray:
+    """``rgb`` itself when its longer side is within ``size``; else a LANCZOS downscale keeping the aspect."""
+    height, width = rgb.shape[:2]
+    longer = max(height, width)
+    if longer <= size:
+        return rgb
+    new = (max(1, round(width * size / longer)), max(1, round(height * size / longer)))
+    return np.asarray(Image.fromarray(rgb).resize(new, Image.Resampling.LANCZOS))

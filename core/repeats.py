@@ -18,9 +18,10 @@ from typing import Callable
 from .atomic import write_json_atomic, write_text_atomic
 from .conditions import parse_spec
 from .jobs import NO_JOB, Job
-from .metrics import (CALIBRATION, CLEAN, SCORE_FIELDS, SCORES_FILE, read_scores, repeat_figures, repeat_spread,
-                      score_lines, written_scales)
-from .study import StudyConfig, run_study
+from .metrics.build import repeat_run, repeat_spread
+from .metrics.scores import CALIBRATION, CLEAN, SCORE_FIELDS, SCORES_FILE, read_scores, score_lines, written_scales
+from .metrics.summary import RepeatRecord
+from .study import StudyConfig, StudyRun
 
 REPEATS_FOLDER = "repeats"
 
@@ -58,14 +59,11 @@ def _share_clean_scores(main_out: Path, run_out: Path) -> None:
 def run_repeated(config: StudyConfig, job: Job = NO_JOB, on_row: Callable | None = None, restart: bool = False) -> dict:
     """The study (``run_study``), then its repeats; returns the summary with ``repeats`` added.
     ``restart`` empties a folder holding another study first (the repeats' own folders with it)."""
-    summary = run_study(config, job, on_row, restart=restart)
+    summary = StudyRun(config, job, on_row, restart).run()
     repeated = seeded_conditions(config)
     if config.repeat <= 1 or not repeated:
-        return summary
-    runs: dict[tuple[str, str], list[dict]] = {}
-    for e in summary["conditions"]:
-        if e["name"] in repeated:
-            runs[(e["name"], e["recognizer"])] = [{"seed": config.seed, **repeat_figures(e)}]
+        return summary.to_json()
+    runs = {e.pair: [repeat_run(config.seed, e)] for e in summary.conditions if e.name in repeated}
     seeds = [config.seed + i for i in range(config.repeat)]
     for i, seed in enumerate(seeds[1:], start=2):
         job.note(f"Repeat {i} of {config.repeat}: seed {seed}, conditions {', '.join(repeated)}")
@@ -74,14 +72,12 @@ def run_repeated(config: StudyConfig, job: Job = NO_JOB, on_row: Callable | None
             _share_clean_scores(Path(config.out), out)
         sub = replace(config, out=out, seed=seed, repeat=1, conditions=repeated,
                       cloak_options={**config.cloak_options, "seed": seed})
-        for e in run_study(sub, job, restart=restart)["conditions"]:
-            runs.setdefault((e["name"], e["recognizer"]), []).append({"seed": seed, **repeat_figures(e)})
-    for e in summary["conditions"]:
-        got = runs.get((e["name"], e["recognizer"]))
+        for e in StudyRun(sub, job, restart=restart).run().conditions:
+            runs.setdefault(e.pair, []).append(repeat_run(seed, e))
+    for e in summary.conditions:
+        got = runs.get(e.pair)
         if got:
-            e["repeats"] = got
-            e["repeat_spread"] = repeat_spread(got)
-    summary["repeat"] = {"runs": config.repeat, "seeds": seeds, "conditions": repeated,
-                         "folders": [str(run_folder(config, s)) for s in seeds[1:]]}
-    write_json_atomic(Path(config.out) / "summary.json", summary)
-    return summary
+            e.repeats, e.repeat_spread = got, repeat_spread(got)
+    summary.repeat = RepeatRecord(config.repeat, seeds, repeated, [str(run_folder(config, s)) for s in seeds[1:]])
+    write_json_atomic(Path(config.out) / "summary.json", summary.to_json())
+    return summary.to_json()

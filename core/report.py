@@ -21,9 +21,12 @@ from matplotlib.figure import Figure
 from .atomic import write_bytes_atomic
 from .condition_photos import study_photos
 from .conditions import ConditionSpec, plain_condition, read_listing, read_spec
+from .detection import detection_lines
 from .headline import headlines, in_headline_order, protection_colour, where_words
 from .images import UnusableImage, load_rgb
+from .recognizers.spec import tracker_label
 from .results import IDENTIFIED
+from .study_folder import load_study
 
 A4 = (8.27, 11.69)
 TABLE_ROWS_FIRST_PAGE = 12
@@ -43,7 +46,6 @@ CITATIONS = [
 
 def make_report(study_dir: Path | str, out: Path | str | None = None) -> Path:
     """Write the PDF report of the finished study in ``study_dir`` (to ``study_dir/report.pdf`` by default)."""
-    from .study import load_study
 
     study_dir = Path(study_dir)
     if not study_dir.is_dir():
@@ -146,7 +148,7 @@ TABLE_HEADER = ["Condition", "Recognizer", "Judged", "Best guess\nright (rank-1)
 
 
 def _table_row(e: dict) -> list[str]:
-    from .metrics import p_words, percent_with_interval
+    from .metrics.words import p_words, percent_with_interval
 
     rank1, point = e.get("rank1") or {}, e.get("operating_point") or {}
     people = point.get("people", e["people"])
@@ -273,9 +275,12 @@ def _methods_page(study, manifest: dict, summary: dict) -> Figure:
         *(f"• {plain_condition(c)}: {c}" for c in config.conditions),
         f"Cloaking options: {json.dumps(manifest.get('cloak_options', config.cloak_options), sort_keys=True)}.",
         "Recognizers:",
-        *(f"• {name}: " + ", ".join(f"{k} {v}" for k, v in info.items() if k not in ("name", "operating_point"))
+        *(f"• {tracker_label(name)}: " + ", ".join(f"{k} {v}" for k, v in info.items() if k not in ("name", "operating_point"))
           for name, info in (manifest.get("recognizers") or {}).items()),
         "Thresholds: " + _thresholds(summary),
+        *(["Could a tracker spot the cloaks? (a detector trained on the study's clean training photos against each "
+           "condition's cloaked ones, tested on people it never saw):"] if detection_lines(summary) else []),
+        *(f"• {line}" for line in detection_lines(summary)),
         "Package versions: " + ", ".join(f"{k} {v}" for k, v in (manifest.get("packages") or {}).items()) + ".",
         f"Finished {manifest.get('finished_at', '?')} in {manifest.get('seconds', '?')} s.",
         "Citations:",

@@ -11,95 +11,31 @@ same folder again skips the rows already there; a folder that holds a different 
 from __future__ import annotations
 
 import io
-import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from .atomic import write_bytes_atomic, write_json_atomic
-from .calibration import ask_for_every_candidate, ensure_clean_scores
+from .calibration import ask_for_every_candidate, ensure_clean_scores, own_thresholds
 from .catalogue import tracker
 from .conditions import PreparedCondition
 from .conditions.build import parse_condition
 from .datasets import Dataset, open_dataset
+from .detection import cloak_detection
 from .figures import confidence_histogram, reidentification_curve, threshold_marks
-from .gallery import Distractors, enrol_each, open_distractors
-from .fmr import DEFAULT_FMR
+from .gallery import enrol_each, open_distractors
 from .images import NoFaceFound, UnusableImage
 from .jobs import NO_JOB, Job
-from .metrics import ScoreLog, evaluate, read_scores, scales_of
+from .metrics.build import evaluate
+from .metrics.operating_point import OperatingPoint
+from .metrics.scores import ScoreLog, read_scores, scales_of
+from .metrics.summary import StudySummary
 from .pair_trackers import PairTrackers
-from .recognizers.registry import recognizer_class
-from .recognizers.services.secrets import without_secrets
 from .results import ERROR, NO_FACE, ResultRow, outcome_for, package_versions, read_rows, write_rows_csv
 from .score_scale import ScoreScale
 from .split import Split, make_split
-from .study_folder import open_study_folder
-
-
-
-@dataclass
-class StudyConfig:
-    dataset: Path
-    out: Path
-    split: str = "imm"
-    seed: int = 0
-    recognizers: list[str] = field(default_factory=lambda: ["dlib"])
-    conditions: list[str] = field(default_factory=lambda: ["none"])
-    recognizer_options: dict[str, dict] = field(default_factory=dict)
-    cloak_options: dict = field(default_factory=dict)
-    distractors: Path | None = None  # a dataset folder of other people, enrolled clean and never tested
-    fmr: float = DEFAULT_FMR  # the false-match rate that sets each recognizer's operating point (core.metrics)
-    repeat: int = 1  # runs of the seed-dependent conditions, seeds seed … seed+repeat−1 (core.repeats)
-
-    def to_json(self) -> dict:
-        data = asdict(self)
-        data["dataset"], data["out"] = str(self.dataset), str(self.out)
-        data["distractors"] = str(self.distractors) if self.distractors else None
-        data["recognizer_options"] = {name: without_secrets(opts) for name, opts in self.recognizer_options.items()}
-        data["cloak_options"] = {k: str(v) if isinstance(v, Path) else v for k, v in self.cloak_options.items()}
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict) -> "StudyConfig":
-        data = dict(data)
-        data["dataset"], data["out"] = Path(data["dataset"]), Path(data["out"])
-        data["distractors"] = Path(data["distractors"]) if data.get("distractors") else None
-        return cls(**data)
-
-
-def own_thresholds(config: StudyConfig) -> dict[str, float]:
-    """Each recognizer's own confidence line, used where it is not calibrated: the one the user set, else the
-    recognizer's own default (Azure 0.5, Rekognition's similarity 80)."""
-    options = config.recognizer_options or {}
-    return {name: float(options.get(name, {}).get("threshold", recognizer_class(name).threshold))
-            for name in config.recognizers}
-
-
-@dataclass
-class Study:
-    """A study folder as read back from disk."""
-
-    config: StudyConfig
-    rows: list[ResultRow]
-    summary: dict | None
-    split: Split | None
-
-    @property
-    def finished(self) -> bool:
-        return self.summary is not None and bool(self.summary.get("finished"))
-
-
-def load_study(out: Path | str) -> Study:
-    out = Path(out)
-    config_file = out / "study.json"
-    if not config_file.exists():
-        raise FileNotFoundError(f"{out} is not a study folder (it has no study.json).")
-    config = StudyConfig.from_json(json.loads(config_file.read_text(encoding="utf-8")))
-    summary_file, split_file = out / "summary.json", out / "split.json"
-    summary = json.loads(summary_file.read_text(encoding="utf-8")) if summary_file.exists() else None
-    return Study(config, read_rows(out / "results.csv"), summary, Split.load(split_file) if split_file.exists() else None)
+from .study_folder import StudyConfig, open_study_folder
 
 
 class _Recorder:
@@ -134,134 +70,197 @@ def _split_for(config: StudyConfig, dataset: Dataset) -> Split:
     return split
 
 
+@dataclass
+class PairOutcome:
+    """What one (condition, tracker) pair says besides its rows; ``study_state.json`` keeps it for a resumed study."""
+
+    described: dict  # the tracker's describe() after the run: it names the remote group and any scaled uploads
+    notes: list[str] = field(default_factory=list)  # training photos that could not be used
+    set_aside: dict[str, str] = field(default_factory=dict)  # people none of whose training photos could be enrolled
+    gallery: int | None = None  # people the test photos were matched against (None: not recorded)
+
+    @classmethod
+    def saved(cls, saved: dict) -> "PairOutcome":
+        return cls(saved["described"], list(saved["notes"]), dict(saved["set_aside"]), saved.get("gallery"))
+
+
+@dataclass
+class _Heard:
+    """What a run's conditions and pairs said, gathered from their outcomes for the summary and the manifest."""
+
+    set_aside: dict[str, dict[str, str]] = field(default_factory=dict)  # condition -> person -> why
+    notes: dict[str, list[str]] = field(default_factory=dict)  # condition -> notes of it and of its pairs
+    described: dict[str, dict] = field(default_factory=dict)  # tracker -> its describe(), last pair's
+    asked: dict[tuple[str, str], str] = field(default_factory=dict)  # every pair asked for, judged or not
+    galleries: dict[tuple[str, str], int | None] = field(default_factory=dict)
+
+    def add(self, condition: str, recognizer: str, outcome: PairOutcome) -> None:
+        self.notes[condition].extend(outcome.notes)
+        self.set_aside[condition].update(outcome.set_aside)
+        self.described[recognizer] = outcome.described
+        self.galleries[(condition, recognizer)] = outcome.gallery
+
+
+class StudyRun:
+    """One run of a study into its folder: opening it (refused if it holds another study) and holding what every
+    pair uses: the dataset, the split, the rows' recorder, the job and the crowd (``--distractors``). Each pair
+    returns its outcome; the summary is built once, at the end, from the rows and the scores (core.metrics.build)."""
+
+    def __init__(self, config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRow], None] | None = None,
+                 restart: bool = False):
+        self.config, self.job = config, job
+        options = {"seed": config.seed, **config.cloak_options}  # the seed also picks the photos @K keeps cloaked
+        self.conditions = [parse_condition(spec, **options) for spec in config.conditions]  # bad spellings fail now
+        self.out = Path(config.out)
+        self.dataset = open_dataset(config.dataset, job)
+        self.fingerprint = self.dataset.fingerprint()
+        self.state = open_study_folder(self.out, config.to_json(), self.fingerprint, restart)
+        write_json_atomic(self.out / "study.json", config.to_json())
+        for problem in self.dataset.problems:
+            job.note(f"Unusable photo {problem}")
+        self.crowd = open_distractors(config.distractors, self.dataset, job) if config.distractors else None  # name clashes fail now
+        if self.crowd is not None:
+            job.note(f"Gallery: {len(self.crowd.people)} other people from {self.crowd.dataset.root} "
+                     f"({self.crowd.photos} photos), enrolled clean and never tested")
+        self.split = split = _split_for(config, self.dataset)
+        job.note(f"Split '{split.rule}': {len(split.people)} people, {split.training_photos} training and "
+                 f"{split.test_photos} test photos (saved in split.json)")
+        for person, why in split.left_out.items():
+            job.note(f"Person {person} left out: {why}")
+        if split.strangers:
+            job.note(f"Held out of the study as Fawkes targets (strangers to the recognizer): {', '.join(split.strangers)}")
+        self.recorder = _Recorder(self.out, on_row)
+
+    def run(self) -> StudySummary:
+        """Every condition with every tracker, then the summary, the manifest and the figures."""
+        started, heard = time.time(), _Heard()
+        crowd = self.crowd.people if self.crowd is not None else {}
+        with PairTrackers(self.config.recognizer_options, crowd, self.job) as trackers:  # closes kept trackers however it ends
+            for condition in self.conditions:
+                prepared = condition.prepare(self.dataset, self.split, self.out, self.job)
+                heard.set_aside[prepared.name] = {**self.split.left_out, **prepared.set_aside}
+                heard.notes[prepared.name] = list(prepared.notes)
+                for note in prepared.notes:
+                    self.job.note(f"{prepared.name}: {note}")
+                for name in self.config.recognizers:
+                    heard.asked[(prepared.name, name)] = prepared.judged_as(name)
+                    saved = self.state.finished(prepared.name, name)
+                    if saved is not None and not self._tests_left(prepared, name):
+                        outcome = PairOutcome.saved(saved)  # finished in an earlier run: kept, nothing is redone
+                    else:
+                        outcome = self.run_pair(prepared, name, trackers)
+                        before = heard.set_aside[prepared.name]
+                        self.state.record(prepared.name, name, outcome.notes,
+                                          {p: why for p, why in outcome.set_aside.items() if before.get(p) != why},
+                                          outcome.described, outcome.gallery)
+                    heard.add(prepared.name, name, outcome)
+        summary, points = self._judge(heard)
+        specs = [c.spec for c in self.conditions]
+        if detected := cloak_detection(self.out, self.dataset, self.split, specs, self.job, self.config.seed):
+            summary.cloak_detection = detected  # could a tracker spot each cloaked condition's photos (core.detection)
+        summary.finished = True
+        write_json_atomic(self.out / "summary.json", summary.to_json())
+        self._write_manifest(heard.described, points, started)
+        _write_histogram(self.out, self.recorder.rows, summary.to_json())
+        return summary
+
+    def _tests_left(self, prepared: PreparedCondition, recognizer_name: str) -> bool:
+        return any((prepared.name, recognizer_name, f) not in self.recorder.done
+                   for p in self.split.people if p in prepared.training for f in self.split.test[p])
+
+    def run_pair(self, prepared: PreparedCondition, recognizer_name: str, trackers: PairTrackers) -> PairOutcome:
+        """Enrol one condition's training photos (and the crowd) in one tracker and identify every test photo left.
+        ``trackers`` gives the recognizer: the pair's own, or one kept for the whole study (``core.pair_trackers``)."""
+        job, split = self.job, self.split
+        people = [p for p in split.people if p in prepared.training]
+        tests = [(p, f) for p in people for f in split.test[p] if (prepared.name, recognizer_name, f) not in self.recorder.done]
+        crowd = trackers.crowd
+        recognizer = trackers.get(recognizer_name)
+        ask_for_every_candidate(recognizer, len(people) + len(crowd))
+        if not people:  # with people but no test left (killed before the pair was recorded), enrol again for its notes
+            with trackers.using(recognizer):
+                return PairOutcome(recognizer.describe(), gallery=len(crowd))
+        stage = f"{prepared.name} · {recognizer_name}"
+        notes: list[str] = []
+        with trackers.using(recognizer):
+            crowd_due = trackers.start(recognizer, prepared.name, len(people))  # False: a kept tracker has it already
+            photos = [(p, photo) for p in people for photo in prepared.training[p]]
+            plan = trackers.plan(recognizer, len(people), len(photos), len(tests))
+            if plan is not None:
+                job.note(f"{stage}: {plan}")
+            recognizer.expect([photo for _, photo in photos] + [photo for own in crowd.values() for photo in own
+                                                                if crowd_due])
+
+            def skipped(exc: UnusableImage) -> None:
+                notes.append(f"training photo {exc}")
+                job.note(f"Skipped training photo {exc}")
+
+            enrolled = enrol_each(recognizer, photos, f"Enrolling training photos ({stage})", job, skipped)
+            set_aside = {person: "none of the training photos could be enrolled" for person in people
+                         if person not in enrolled}
+            gallery = len(enrolled) + trackers.enrol_crowd(recognizer, crowd_due, stage)
+            job.step(f"Training ({stage})", 0, 1)
+            recognizer.train(job)
+            recognizer.expect([self.dataset.root / relative for person, relative in tests if person in enrolled])
+            for i, (person, relative) in enumerate(tests):
+                job.step(f"Identifying test photos ({stage})", i, len(tests), relative)
+                if person not in enrolled:
+                    continue
+                self.recorder.add(_identify(recognizer, prepared, person, relative, self.dataset, self.recorder.scores))
+            job.step(f"Identifying test photos ({stage})", len(tests), len(tests))
+            return PairOutcome(recognizer.describe(), notes, set_aside, gallery)
+
+    def _judge(self, heard: _Heard) -> tuple[StudySummary, dict[str, OperatingPoint]]:
+        """Calibrate each tracker on the clean enrolment, judge every row at that operating point, summarize."""
+        config, recorder = self.config, self.recorder
+        ensure_clean_scores(config, self.dataset, self.split, recorder.scores, self.job, self.crowd)
+        scales = scales_of(config.recognizers, None, recorder.scores.path)  # as the scores say, for pairs run before
+        scales.update({name: ScoreScale.from_json(about["score_scale"]) for name, about in heard.described.items()
+                       if "score_scale" in about})  # as the trackers of this run say
+        rows, summary, points = evaluate(recorder.rows, heard.set_aside, heard.notes, read_scores(recorder.scores.path),
+                                         config.fmr, scales, own_thresholds(config), heard.asked, heard.galleries)
+        recorder.rows = rows
+        write_rows_csv(recorder.path, rows)
+        return summary, points
+
+    def _write_manifest(self, described: dict[str, dict], points: dict[str, OperatingPoint], started: float) -> None:
+        config, dataset, split = self.config, self.dataset, self.split
+        write_json_atomic(self.out / "manifest.json", {
+            "dataset": {"folder": str(dataset.root), "layout": dataset.layout, "photos": len(dataset.photos),
+                        "fingerprint_sha256": self.fingerprint,
+                        "unusable_photos": [str(p) for p in dataset.problems]},
+            "split": {"rule": split.rule, "seed": split.seed, "people": len(split.people), "left_out": split.left_out,
+                      "strangers": split.strangers},
+            "conditions": config.conditions,
+            "transformations": {c.name: c.record() for c in self.conditions if hasattr(c, "record")},
+            "distractors": self.crowd.record() if self.crowd is not None else None,
+            "recognizers": {name: {**tracker(name).describe(), **about,
+                                   **({"operating_point": points[name].to_json()} if name in points else {})}
+                            for name, about in described.items()},
+            "cloak_options": config.to_json()["cloak_options"],
+            "cloaking": _cloaking_record(config),
+            "packages": package_versions(),
+            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "seconds": round(time.time() - started, 1),
+        })
+
+
 def run_study(config: StudyConfig, job: Job = NO_JOB, on_row: Callable[[ResultRow], None] | None = None,
               restart: bool = False) -> dict:
-    """Run every condition with every recognizer and write the study folder; returns the summary.
-    A folder holding another study is refused (``DifferentStudy``) unless ``restart`` empties it first.
+    """Run every condition with every recognizer and write the study folder; returns the summary as
+    ``summary.json`` holds it. A folder holding another study is refused (``DifferentStudy``) unless ``restart``
+    empties it first.
 
     Photos that cannot be used become rows with a reason (or notes, for training photos); the run
     goes on. An error that makes the rest pointless (a recognizer that cannot start, Azure refusing
     the key) stops it, with every finished row already on disk.
     """
-    options = {"seed": config.seed, **config.cloak_options}  # the seed also picks the photos @K keeps cloaked
-    conditions = [parse_condition(spec, **options) for spec in config.conditions]  # bad spellings fail now
-    out = Path(config.out)
-    dataset = open_dataset(config.dataset, job)
-    fingerprint = dataset.fingerprint()
-    state = open_study_folder(out, config.to_json(), fingerprint, restart)
-    write_json_atomic(out / "study.json", config.to_json())
-    for problem in dataset.problems:
-        job.note(f"Unusable photo {problem}")
-    distractors = open_distractors(config.distractors, dataset, job) if config.distractors else None  # name clashes fail now
-    if distractors is not None:
-        job.note(f"Gallery: {len(distractors.people)} other people from {distractors.dataset.root} "
-                 f"({distractors.photos} photos), enrolled clean and never tested")
-    split = _split_for(config, dataset)
-    job.note(f"Split '{split.rule}': {len(split.people)} people, {split.training_photos} training and "
-             f"{split.test_photos} test photos (saved in split.json)")
-    for person, why in split.left_out.items():
-        job.note(f"Person {person} left out: {why}")
-    if split.strangers:
-        job.note(f"Held out of the study as Fawkes targets (strangers to the recognizer): {', '.join(split.strangers)}")
-    recorder = _Recorder(out, on_row)
-    set_aside: dict[str, dict[str, str]] = {}
-    notes: dict[str, list[str]] = {}
-    described: dict[str, dict] = {}
-    asked: dict[tuple[str, str], str] = {}  # every pair asked for appears in the summary, judged or not
-    gallery: dict[tuple[str, str], int] = {}
-    started = time.time()
-
-    crowd = distractors.people if distractors is not None else {}
-    with PairTrackers(config.recognizer_options, crowd, job) as trackers:  # closes kept trackers however it ends
-        for condition in conditions:
-            prepared = condition.prepare(dataset, split, out, job)
-            set_aside[prepared.name] = {**split.left_out, **prepared.set_aside}
-            notes[prepared.name] = list(prepared.notes)
-            for note in prepared.notes:
-                job.note(f"{prepared.name}: {note}")
-            for name in config.recognizers:
-                asked[(prepared.name, name)] = prepared.judged_as(name)
-                saved = state.finished(prepared.name, name)
-                if saved is not None and not _tests_left(prepared, name, split, recorder):
-                    # finished in an earlier run (and its rows are all there): what it said is kept, nothing is redone
-                    notes[prepared.name].extend(saved["notes"])
-                    set_aside[prepared.name].update(saved["set_aside"])
-                    described[name] = saved["described"]
-                    if saved.get("gallery") is not None:
-                        gallery[(prepared.name, name)] = saved["gallery"]
-                    continue
-                noted, aside = len(notes[prepared.name]), dict(set_aside[prepared.name])
-                described[name] = _run_pair(prepared, name, config, dataset, split, recorder, set_aside, notes, job,
-                                            distractors, gallery, trackers)
-                state.record(prepared.name, name, notes[prepared.name][noted:],
-                             {p: why for p, why in set_aside[prepared.name].items() if aside.get(p) != why},
-                             described[name], gallery.get((prepared.name, name)))
-
-    summary = _judge(config, dataset, split, recorder, set_aside, notes, described, job, distractors, asked)
-    for entry in summary["conditions"]:  # how many people the test photos were matched against
-        entry["gallery"] = gallery.get((entry["name"], entry["recognizer"]))
-    summary["finished"] = True
-    write_json_atomic(out / "summary.json", summary)
-    _write_manifest(out, config, dataset, split, described, started, fingerprint, conditions, distractors)
-    _write_histogram(out, recorder.rows, summary)
-    return summary
-
-
-def _tests_left(prepared: PreparedCondition, recognizer_name: str, split: Split, recorder: _Recorder) -> bool:
-    return any((prepared.name, recognizer_name, f) not in recorder.done
-               for p in split.people if p in prepared.training for f in split.test[p])
-
-
-def _run_pair(prepared: PreparedCondition, recognizer_name: str, config: StudyConfig, dataset: Dataset, split: Split,
-              recorder: _Recorder, set_aside: dict, notes: dict, job: Job, distractors: Distractors | None = None,
-              gallery: dict | None = None, trackers: PairTrackers | None = None) -> dict:
-    """Enrol one condition's training photos (and any distractors) in one recognizer and identify every test photo.
-    ``trackers`` gives the recognizer: the pair's own, or one kept for the whole study (``core.pair_trackers``)."""
-    people = [p for p in split.people if p in prepared.training]
-    tests = [(p, f) for p in people for f in split.test[p] if (prepared.name, recognizer_name, f) not in recorder.done]
-    others = distractors.people if distractors is not None else {}
-    trackers = trackers or PairTrackers(config.recognizer_options, others, job, keep=False)
-    recognizer = trackers.get(recognizer_name)
-    ask_for_every_candidate(recognizer, len(people) + len(others))
-    gallery = {} if gallery is None else gallery
-    gallery[(prepared.name, recognizer_name)] = len(people) + len(others)  # as planned; counted below when run
-    if not people:  # with people but no test left (killed before the pair was recorded), enrol again for its notes
-        with trackers.using(recognizer):
-            return recognizer.describe()
-    stage = f"{prepared.name} · {recognizer_name}"
-    with trackers.using(recognizer):
-        crowd_due = trackers.start(recognizer, prepared.name, len(people))  # False: a kept tracker has it already
-        photos = [(p, photo) for p in people for photo in prepared.training[p]]
-        plan = trackers.plan(recognizer, len(people), len(photos), len(tests))
-        if plan is not None:
-            job.note(f"{stage}: {plan}")
-        recognizer.expect([photo for _, photo in photos] + [photo for own in others.values() for photo in own
-                                                            if crowd_due])
-
-        def skipped(exc: UnusableImage) -> None:
-            notes[prepared.name].append(f"training photo {exc}")
-            job.note(f"Skipped training photo {exc}")
-
-        enrolled = enrol_each(recognizer, photos, f"Enrolling training photos ({stage})", job, skipped)
-        for person in people:
-            if person not in enrolled:
-                set_aside[prepared.name][person] = "none of the training photos could be enrolled"
-        gallery[(prepared.name, recognizer_name)] = len(enrolled) + trackers.enrol_crowd(recognizer, crowd_due, stage)
-        job.step(f"Training ({stage})", 0, 1)
-        recognizer.train(job)
-        recognizer.expect([dataset.root / relative for person, relative in tests if person in enrolled])
-        for i, (person, relative) in enumerate(tests):
-            job.step(f"Identifying test photos ({stage})", i, len(tests), relative)
-            if person not in enrolled:
-                continue
-            recorder.add(_identify(recognizer, prepared, person, relative, dataset, recorder.scores))
-        job.step(f"Identifying test photos ({stage})", len(tests), len(tests))
-        return recognizer.describe()  # after the run: it names the remote group and any scaled uploads
+    return StudyRun(config, job, on_row, restart).run().to_json()
 
 
 def _identify(recognizer, prepared: PreparedCondition, person: str, relative: str, dataset: Dataset,
               scores: ScoreLog | None = None) -> ResultRow:
-    """The row of one test photo; its outcome is provisional until ``_judge`` sets the operating point."""
+    """The row of one test photo; its outcome is provisional until the study judges it at the operating point."""
     judged = prepared.judged_as(recognizer.name)
     try:
         candidates = recognizer.identify(dataset.root / relative)
@@ -277,43 +276,6 @@ def _identify(recognizer, prepared: PreparedCondition, person: str, relative: st
     outcome = outcome_for(person, predicted, confidence, recognizer.threshold)
     return ResultRow(prepared.name, recognizer.name, judged, person, relative, predicted, confidence,
                      best.score if best else None, outcome, rank1_correct=bool(predicted) and predicted == person)
-
-
-def _judge(config: StudyConfig, dataset: Dataset, split: Split, recorder: _Recorder, set_aside: dict, notes: dict,
-           described: dict, job: Job, distractors: Distractors | None = None, asked: dict | None = None) -> dict:
-    """Calibrate each recognizer on the clean enrolment, judge every row at that operating point, summarize."""
-    ensure_clean_scores(config, dataset, split, recorder.scores, job, distractors)
-    scales = scales_of(config.recognizers, None, recorder.scores.path)  # as the scores say, for pairs run before
-    scales.update({name: ScoreScale.from_json(about["score_scale"]) for name, about in described.items()
-                   if "score_scale" in about})  # as the trackers of this run say
-    rows, summary, points = evaluate(recorder.rows, set_aside, notes, read_scores(recorder.scores.path), config.fmr,
-                                     scales, own_thresholds(config), asked)
-    recorder.rows = rows
-    write_rows_csv(recorder.path, rows)
-    for name, point in points.items():
-        if name in described:
-            described[name]["operating_point"] = point.to_json()
-    return summary
-
-
-def _write_manifest(out: Path, config: StudyConfig, dataset: Dataset, split: Split, described: dict, started: float,
-                    fingerprint: str, conditions: list | None = None, distractors: Distractors | None = None) -> None:
-    write_json_atomic(out / "manifest.json", {
-        "dataset": {"folder": str(dataset.root), "layout": dataset.layout, "photos": len(dataset.photos),
-                    "fingerprint_sha256": fingerprint,
-                    "unusable_photos": [str(p) for p in dataset.problems]},
-        "split": {"rule": split.rule, "seed": split.seed, "people": len(split.people), "left_out": split.left_out,
-                  "strangers": split.strangers},
-        "conditions": config.conditions,
-        "transformations": {c.name: c.record() for c in conditions or [] if hasattr(c, "record")},
-        "distractors": distractors.record() if distractors is not None else None,
-        "recognizers": {name: {**tracker(name).describe(), **about} for name, about in described.items()},
-        "cloak_options": config.to_json()["cloak_options"],
-        "cloaking": _cloaking_record(config),
-        "packages": package_versions(),
-        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "seconds": round(time.time() - started, 1),
-    })
 
 
 def _cloaking_record(config: StudyConfig) -> dict:

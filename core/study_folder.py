@@ -1,5 +1,5 @@
-"""What a study folder remembers between runs, so that resuming never mixes two studies and never loses
-what a finished part said.
+"""A study folder: its settings (``study.json``), reading it back (``load_study``), and what it remembers between
+runs, so that resuming never mixes two studies and never loses what a finished part said.
 
 Before a study writes anything into a folder that already holds one, its settings (``study.json``) and
 its dataset's fingerprint are compared with the new run's; any difference stops the run with one line
@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .atomic import write_json_atomic
+from .fmr import DEFAULT_FMR
+from .recognizers.services.secrets import without_secrets
+from .results import ResultRow, read_rows
+from .split import Split
 
 STATE_NAME = "study_state.json"
 WRITTEN = ("study.json", "split.json", "results.csv", "scores.csv", "summary.json", "manifest.json",
@@ -21,6 +26,61 @@ WRITTEN = ("study.json", "split.json", "results.csv", "scores.csv", "summary.jso
 WRITTEN_FOLDERS = ("cloaks", "enrolled", "repeats")  # our cloaks, photos as enrolled (modifiers), repeated runs
 COMPARED = ("split", "seed", "recognizers", "conditions", "recognizer_options", "cloak_options", "distractors")
 LABELS = {"split": "split rule", "recognizer_options": "", "cloak_options": "cloaking"}
+
+
+@dataclass
+class StudyConfig:
+    dataset: Path
+    out: Path
+    split: str = "imm"
+    seed: int = 0
+    recognizers: list[str] = field(default_factory=lambda: ["dlib"])
+    conditions: list[str] = field(default_factory=lambda: ["none"])
+    recognizer_options: dict[str, dict] = field(default_factory=dict)
+    cloak_options: dict = field(default_factory=dict)
+    distractors: Path | None = None  # a dataset folder of other people, enrolled clean and never tested
+    fmr: float = DEFAULT_FMR  # the false-match rate that sets each recognizer's operating point (core.metrics)
+    repeat: int = 1  # runs of the seed-dependent conditions, seeds seed … seed+repeat−1 (core.repeats)
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["dataset"], data["out"] = str(self.dataset), str(self.out)
+        data["distractors"] = str(self.distractors) if self.distractors else None
+        data["recognizer_options"] = {name: without_secrets(opts) for name, opts in self.recognizer_options.items()}
+        data["cloak_options"] = {k: str(v) if isinstance(v, Path) else v for k, v in self.cloak_options.items()}
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "StudyConfig":
+        data = dict(data)
+        data["dataset"], data["out"] = Path(data["dataset"]), Path(data["out"])
+        data["distractors"] = Path(data["distractors"]) if data.get("distractors") else None
+        return cls(**data)
+
+
+@dataclass
+class Study:
+    """A study folder as read back from disk."""
+
+    config: StudyConfig
+    rows: list[ResultRow]
+    summary: dict | None
+    split: Split | None
+
+    @property
+    def finished(self) -> bool:
+        return self.summary is not None and bool(self.summary.get("finished"))
+
+
+def load_study(out: Path | str) -> Study:
+    out = Path(out)
+    config_file = out / "study.json"
+    if not config_file.exists():
+        raise FileNotFoundError(f"{out} is not a study folder (it has no study.json).")
+    config = StudyConfig.from_json(json.loads(config_file.read_text(encoding="utf-8")))
+    summary_file, split_file = out / "summary.json", out / "split.json"
+    summary = json.loads(summary_file.read_text(encoding="utf-8")) if summary_file.exists() else None
+    return Study(config, read_rows(out / "results.csv"), summary, Split.load(split_file) if split_file.exists() else None)
 
 
 class DifferentStudy(ValueError):

@@ -165,6 +165,7 @@ class MainWindow(QMainWindow):
         before photos leave the computer, a resumed one too (its split is the one saved in its folder)."""
         from core.split import Split
 
+        from .network_check import added_networks, check_networks_then
         from .privacy_question import ask_before_sending, study_counts
 
         def start() -> None:
@@ -178,9 +179,15 @@ class MainWindow(QMainWindow):
             for name in config.recognizers:  # its file never holds a secret: one typed on the panel serves this run
                 typed = self.recognition_tab.typed_secrets(name)
                 config.recognizer_options[name] = config.recognizer_options.get(name, {}) | typed
-        # an online tracker: first the question naming the company and the plan; nothing is sent without Yes
-        self.privacy_task = ask_before_sending(self, config.recognizers, config.recognizer_options,
-                                               study_counts(split, config), start)
+        def ask() -> None:  # an online tracker: the question naming the company and the plan; nothing sent without Yes
+            self.privacy_task = ask_before_sending(self, config.recognizers, config.recognizer_options,
+                                                   study_counts(split, config), start)
+
+        # a face network the user added: first its sanity check on the study's clean photos (the Results tab shows it)
+        if added_networks(config):
+            self.tabs.setCurrentWidget(self.results_tab)
+        self.network_task = check_networks_then(self, config, resume_rows is not None, ask,
+                                                panel=self.results_tab.progress)
 
     def check_my_photos(self):
         """The "Am I protected?" dialog (one at a time; it keeps its answer until closed)."""
@@ -200,7 +207,7 @@ class MainWindow(QMainWindow):
 
     def open_study(self, folder: Path) -> None:
         """Show a saved study exactly as it was; offer to finish it when it was interrupted."""
-        from core.study import load_study
+        from core.study_folder import load_study
 
         try:
             study = load_study(folder)

@@ -8,8 +8,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QLa
 
 from core.catalogue import CATALOGUE
 
+from .add_network_dialog import AddNetworkDialog
 from .service_panel import ServicePanel
 from .service_panels import make_panel
+from .tracker_variants import TrackerVariants
 from .worker import Task, run_task
 
 
@@ -37,6 +39,17 @@ class RecognitionTab(QWidget):
             choose.addWidget(box)
             choose.addWidget(note)
             self.boxes[name] = box
+            if not entry.online:  # its matchers and cleanings, each a tracker of its own (gui/tracker_variants.py)
+                variants = TrackerVariants(name, chosen)
+                choose.addWidget(variants)
+                self.boxes.update(variants.boxes)
+        self.add_network_button = QPushButton("Add a face network…")
+        self.add_network_button.setObjectName("addNetworkButton")
+        self.add_network_button.setToolTip("A face network you have as an ONNX file (ArcFace, AdaFace, MagFace…) becomes "
+                                           "a tracker, and a network a cloak can be made against.")
+        self.add_network_button.clicked.connect(self.open_add_network)
+        choose.addWidget(self.add_network_button)
+        self._choose = choose
         several = QLabel("Choose several to see whether a cloak made against one network also fools the others "
                          "(the transfer matrix on the Results tab).")
         several.setWordWrap(True)
@@ -106,6 +119,21 @@ class RecognitionTab(QWidget):
         self.save_key, self.forget_key = azure.save_secrets, azure.forget_secrets
         self.test_connection, self.find_leftovers, self.delete_leftover = (
             azure.test_connection, azure.find_leftovers, azure.delete_leftover)
+
+    # ---- added networks ------------------------------------------------------------------------
+    def open_add_network(self) -> AddNetworkDialog:
+        dialog = AddNetworkDialog(self)
+        dialog.added.connect(self._show_added_network)
+        dialog.show()
+        return dialog
+
+    def _show_added_network(self, network) -> None:
+        """The network just added, ticked, above the button (at the next start it is listed with the others)."""
+        box = QCheckBox(network.name)
+        box.setChecked(True)
+        box.setToolTip(network.entry().words)
+        self._choose.insertWidget(self._choose.indexOf(self.add_network_button), box)
+        self.boxes[network.name] = box
 
     # ---- choices -------------------------------------------------------------------------------
     def recognizers(self) -> list[str]:

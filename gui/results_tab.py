@@ -246,8 +246,9 @@ class ResultsTab(QWidget):
 
     def show_at_fmr(self, fmr: float) -> bool:
         """Re-state the study shown at another false-match rate, from results.csv and scores.csv alone."""
-        from core.metrics import SCORES_FILE, restate
-        from core.study import own_thresholds
+        from core.calibration import own_thresholds
+        from core.metrics.build import restate
+        from core.metrics.scores import SCORES_FILE
         from core.results import read_rows
 
         why = ("The strictness can be changed when the study has finished." if self.progress.busy else
@@ -286,7 +287,7 @@ class ResultsTab(QWidget):
 
     def redraw(self) -> None:
         from core.figures import draw_confidence_histogram, draw_reidentification_curve, threshold_marks
-        from core.results import summarize
+        from core.metrics.build import summarize
 
         self._ensure_canvas()
         draw_confidence_histogram(self.figure, self.rows, threshold_marks(self.summary) if self.summary else None)

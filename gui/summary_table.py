@@ -12,7 +12,7 @@ def summary_cells(e: dict) -> list[str]:
     """One summary entry as the table's texts (an entry of a study still running has no operating point yet)."""
     from core.figures import short_condition
     from core.fmr import fmr_label
-    from core.metrics import p_words, percent_with_interval
+    from core.metrics.words import p_words, percent_with_interval
 
     c = e.get("confidence") or {}
     confidence = " · ".join("–" if c.get(k) is None else f"{c[k]:.2f}" for k in ("min", "median", "max"))
@@ -55,10 +55,19 @@ class SummaryTable(QTableWidget):
         self.verticalHeader().setVisible(False)
 
     def show_summary(self, summary: dict) -> None:
+        from core.detection import detection_lines
+
         entries = summary.get("conditions", [])
-        self.setRowCount(len(entries))
+        spotted = detection_lines(summary)  # a line per cloaked condition: could a tracker spot the cloaks?
+        self.clearSpans()
+        self.setRowCount(len(entries) + len(spotted))
         for i, e in enumerate(entries):
             for j, text in enumerate(summary_cells(e)):
                 item = QTableWidgetItem(text)
                 item.setToolTip(e["name"] if j == 0 else text)
                 self.setItem(i, j, item)
+        for i, line in enumerate(spotted, start=len(entries)):
+            item = QTableWidgetItem(line)
+            item.setToolTip(line)
+            self.setItem(i, 0, item)
+            self.setSpan(i, 0, 1, len(SUMMARY_COLUMNS))

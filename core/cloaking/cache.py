@@ -1,8 +1,9 @@
 """Cloaks already made: the same photo bytes with the same settings reuse the earlier cloak.
 
 The key holds everything that changes a cloak: engine revision, mode, variant (as the original wrote
-it or strict budget), extractor set, seed, device class, and for 0.3.1 the target pool (its kind and
-the fingerprint of its photos) and the person's other photos in the run.
+it or strict budget), extractor set (and, for a network the user added, its file's SHA-256 and preset: the same
+name may come to stand for another file), seed, device class, and for 0.3.1 the target pool (its kind and the
+fingerprint of its photos) and the person's other photos in the run.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import time
 from pathlib import Path
 
 from ..atomic import write_bytes_atomic, write_text_atomic
+from ..catalogue import tracker
+from ..models.onnx.fingerprint import file_sha256
 from .plan import PhotoPlan
 from .report import CloakReport
 
@@ -25,6 +28,10 @@ def recipe(settings, mode, names: list[str], device_type: str, pool_key: str) ->
               "seed": settings.seed, "device": device_type}
     if mode.version == "0.3":
         shared.update(pool=settings.pool_label, pool_photos=pool_key, per_face=settings.target_per_face)
+    added = {name: dict(tracker(name).bound) for name in names if tracker(name).bound}
+    if added:  # built-in networks are pinned by ENGINE_REVISION and the model store's hashes already
+        shared["networks"] = {name: {"sha256": file_sha256(bound["file"]), "preset": bound.get("preset", "")}
+                              for name, bound in added.items()}
     return shared
 
 

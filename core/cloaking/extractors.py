@@ -1,7 +1,6 @@
 """The networks a cloak is optimised against, loaded once per device, and where they run."""
 from __future__ import annotations
 
-import importlib
 import queue
 import threading
 
@@ -90,8 +89,7 @@ def load_extractor(name: str, device: torch.device) -> FaceEmbedder:
     with _lock:
         key = (name, str(device))
         if key not in _cache:
-            module, cls = tracker(name).network.split(":")
-            model = getattr(importlib.import_module(module), cls)().to(device).eval()
+            model = tracker(name).network_class()().to(device).eval()
             model.requires_grad_(False)
             _cache[key] = model
         return _cache[key]

@@ -219,6 +219,13 @@ class DlibResNet(FaceEmbedder):
 
     def embed_chips(self, chips: torch.Tensor) -> torch.Tensor:
         """Descriptors of aligned 150×150 chips (B, 3, 150, 150), RGB 0..255 (like dlib's chips)."""
+        for x in self.block_outputs(chips):
+            pass
+        return x.mean(dim=(2, 3)) @ self.fc.T
+
+    def block_outputs(self, chips: torch.Tensor):
+        """Each residual block's output in turn (14, input side first), for a look inside the network
+        (``core.detection``); a caller may stop early."""
         if chips.shape[1:] != (3, CHIP_SIZE, CHIP_SIZE):
             raise ValueError(f"dlib's network needs 3×{CHIP_SIZE}×{CHIP_SIZE} chips, got {tuple(chips.shape[1:])}.")
         x = ((chips.float() - self.channel_mean) / 256.0).contiguous(memory_format=torch.channels_last)
@@ -228,7 +235,7 @@ class DlibResNet(FaceEmbedder):
             y = self._conv(F.relu(self._conv(x, 1 + 2 * n)), 2 + 2 * n)
             shortcut = F.avg_pool2d(x, 2, 2) if down else x
             x = F.relu(_add_zero_padded(y, shortcut))
-        return x.mean(dim=(2, 3)) @ self.fc.T
+            yield x
 
     def chips(self, image: torch.Tensor, landmarks: torch.Tensor) -> torch.Tensor:
         """dlib's 150-px face chips (padding 0.25) of ``image`` (B,3,H,W) at ``landmarks`` (B,5,2)."""

@@ -2,16 +2,14 @@
 networks do when a photo is uploaded; what is enrolled is what of the cloak survives that."""
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
 
+from ..images import decode, encode_jpeg
 from .base import Context, Modifier
-from .photo import EnrolledPhoto, decode
+from .photo import EnrolledPhoto
 
-SUBSAMPLING_420 = 2  # Pillow's code for 4:2:0
 
 
 @dataclass(frozen=True)
@@ -54,9 +52,3 @@ class Jpeg(Modifier):
 
     def transform(self, rgb: np.ndarray) -> np.ndarray:
         return decode(encode_jpeg(rgb, self.quality))
-
-
-def encode_jpeg(rgb, quality: int) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format="JPEG", quality=quality, subsampling=SUBSAMPLING_420, optimize=False)
-    return buf.getvalue()

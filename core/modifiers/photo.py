@@ -2,14 +2,12 @@
 bytes as they will be enrolled. Decoding and encoding live here so every modifier does them alike."""
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
-from ..images import encode_rgb, load_rgb
+from ..images import decode, encode_rgb, load_rgb
 
 
 @dataclass
@@ -47,11 +45,6 @@ class EnrolledPhoto:
         if self.data is not None:
             return self.data, self.suffix
         return self.source.read_bytes(), self.source.suffix.lower()
-
-
-def decode(data: bytes) -> np.ndarray:
-    with Image.open(io.BytesIO(data)) as img:
-        return np.asarray(img.convert("RGB"))
 
 
 def encode_png(rgb: np.ndarray) -> bytes:

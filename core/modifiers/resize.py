@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
 
+from ..images import downscale
 from .base import Context, Modifier
 from .photo import EnrolledPhoto, encode_png
 
@@ -58,13 +58,3 @@ class Resize(Modifier):
 
     def transform(self, rgb: np.ndarray) -> np.ndarray:
         return downscale(rgb, self.size)
-
-
-def downscale(rgb: np.ndarray, size: int) -> np.ndarray:
-    """``rgb`` itself when its longer side is within ``size``; else a LANCZOS downscale keeping the aspect."""
-    height, width = rgb.shape[:2]
-    longer = max(height, width)
-    if longer <= size:
-        return rgb
-    new = (max(1, round(width * size / longer)), max(1, round(height * size / longer)))
-    return np.asarray(Image.fromarray(rgb).resize(new, Image.Resampling.LANCZOS))

@@ -16,6 +16,9 @@ import numpy as np
 from ..images import NoFaceFound, load_rgb
 from ..jobs import NO_JOB, Job
 from ..score_scale import CONFIDENCE, ScoreScale
+from .cleaning import CleaningStep, clean_all
+from .matchers import Matcher
+from .matchers.mean import Mean
 from .vector_memo import MEMO
 
 DEFAULT_THRESHOLD = 0.5  # like Azure's default identify threshold
@@ -40,6 +43,11 @@ class Recognizer(ABC):
     @property
     def higher_is_better(self) -> bool:
         return self.scale.higher_is_better
+
+    @property
+    def base_name(self) -> str:
+        """The catalogue's tracker it is (``dlib`` for ``dlib/nearest+jpeg:50``: ``core.recognizers.variant``)."""
+        return self.name
 
     def confidence(self, score: float) -> float:
         """A raw score as the tracker's 0..1 confidence (its usual match line gives 0.5)."""
@@ -91,15 +99,19 @@ class Recognizer(ABC):
 
 
 class EmbeddingRecognizer(Recognizer):
-    """A local network: each face becomes a vector; a person is the mean of their training vectors;
-    a test face is matched to the nearest person mean."""
+    """A local network: each face becomes a vector; the matcher names the person of a test face from the enrolled
+    vectors (by default the nearest person mean). A spelled variant (``core.recognizers.variant``) sets another
+    matcher, and cleaning steps done to every photo before the network sees it."""
+
+    matcher_class: type[Matcher] = Mean  # how a test face is matched (core.recognizers.matchers)
+    cleaning: tuple[CleaningStep, ...] = ()  # done to every photo it handles (core.recognizers.cleaning)
+    network_scale: ScoreScale | None = None  # the network's own scale where the matcher's differs (a variant's)
 
     def __init__(self, threshold: float = DEFAULT_THRESHOLD, job: Job = NO_JOB):
         self.threshold = threshold
         self.job = job
         self._vectors: dict[str, list[np.ndarray]] = {}
-        self._people: list[str] = []
-        self._means: np.ndarray | None = None
+        self._matcher: Matcher | None = None
 
     @abstractmethod
     def embed(self, rgb: np.ndarray, photo: Path) -> np.ndarray:
@@ -115,6 +127,12 @@ class EmbeddingRecognizer(Recognizer):
         which ``vector_memo`` keeps them."""
         return self.name
 
+    @property
+    def vectors_key(self) -> str:
+        """The memo's key for its vectors: the network and the cleaning every photo goes through first, so that a
+        cleaned photo's vector is never taken for the clean one's."""
+        return self.network + "".join(step.spelling for step in self.cleaning)
+
     def vector(self, photo: Path) -> np.ndarray:
         """The vector of the photo's largest face, computed once per process for the same bytes; raises
         ``UnusableImage``/``NoFaceFound``. The file is read once: the bytes hashed for the memo are the bytes
@@ -123,7 +141,7 @@ class EmbeddingRecognizer(Recognizer):
             data = Path(photo).read_bytes()
         except OSError:
             data = None  # load_rgb names the reason
-        key = MEMO.key_of(self.network, data) if data is not None else None
+        key = MEMO.key_of(self.vectors_key, data) if data is not None else None
         vector = MEMO.get(key)
         if vector is None:
             vector = self.fresh_vector(photo, data)
@@ -131,31 +149,37 @@ class EmbeddingRecognizer(Recognizer):
         return vector
 
     def fresh_vector(self, photo: Path, data: bytes | None = None) -> np.ndarray:
-        """The vector computed now, from ``data`` (the file's bytes as read) or else the file."""
-        return self.embed(load_rgb(photo, data), photo)
+        """The vector computed now, from ``data`` (the file's bytes as read) or else the file, cleaned first."""
+        return self.embed(clean_all(self.cleaning, load_rgb(photo, data)), photo)
 
     def enrol(self, person: str, photo: Path) -> None:
         self._vectors.setdefault(person, []).append(self.vector(photo))
-        self._means = None
+        self._matcher = None
 
     def forget(self, person: str) -> None:
         """Take ``person`` out of the gallery, so that they can be enrolled again from other photos
         (the "Check my own photos" answer enrols the crowd once and you three times)."""
         self._vectors.pop(person, None)
-        self._means = None
+        self._matcher = None
 
     def train(self, job: Job = NO_JOB) -> None:
-        self._people = sorted(p for p, vs in self._vectors.items() if vs)
-        if not self._people:
-            raise RuntimeError("No training photo could be enrolled, so there is nobody to recognise.")
-        self._means = np.stack([np.mean(self._vectors[p], axis=0) for p in self._people])
+        matcher = self.matcher_class(self.scores, (self.network_scale or self.scale).higher_is_better)
+        matcher.fit(self._vectors)
+        self._matcher = matcher
 
     def identify(self, photo: Path) -> list[Candidate]:
-        if self._means is None:
+        if self._matcher is None:
             self.train()
-        scores = self.scores(self.vector(photo), self._means)
+        people, scores = self._matcher.people, self._matcher.scores(self.vector(photo))
         order = np.argsort(-scores if self.higher_is_better else scores)
-        return [Candidate(self._people[i], self.confidence(float(scores[i])), float(scores[i])) for i in order]
+        return [Candidate(people[i], self.confidence(float(scores[i])), float(scores[i])) for i in order]
+
+    def describe(self) -> dict:
+        about = super().describe()
+        if self.name != self.base_name:  # a spelled variant: its matcher's settings and its cleaning
+            about.update({"variant_of": self.base_name, **self.matcher_class.record(),
+                          "cleaning": [step.record() for step in self.cleaning]})
+        return about
 
 
 __all__ = ["Candidate", "Recognizer", "EmbeddingRecognizer", "NoFaceFound", "DEFAULT_THRESHOLD"]

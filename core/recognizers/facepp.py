@@ -271,10 +271,16 @@ class FacePlusPlusRecognizer(CrowdRounds, OnlineTracker):
         # ours to delete before it is asked for: a create whose answer is lost still made it, and close deletes it
         self.faceset_id, self._live, self._faceset_round = outer_id, True, len(self.rounds)
         self.facesets.append(outer_id)
-        self._client.post("creating the faceset", "faceset/create",
-                          {"outer_id": outer_id, "display_name": f"Fawkes Tracker study {stamp}", "tags": TAG,
-                           "user_data": "Made by Fawkes Tracker; safe to delete."},
-                          tolerate=("FACESET_EXIST",))  # a retry after an answer lost on the way: ours already
+        try:
+            self._client.post("creating the faceset", "faceset/create",
+                              {"outer_id": outer_id, "display_name": f"Fawkes Tracker study {stamp}", "tags": TAG,
+                               "user_data": "Made by Fawkes Tracker; safe to delete."},
+                              tolerate=("FACESET_EXIST",))  # a retry after an answer lost on the way: ours already
+        except ServiceError as exc:
+            if not exc.maybe_done:  # refused outright: nothing was made, nothing to delete
+                self.facesets.remove(outer_id)
+                self._live = bool(self.facesets)
+            raise
 
     def _user(self, person: str) -> str:
         user_id = user_id_for(person)

@@ -94,4 +94,6 @@ def unreachable(exc: Exception, base: str) -> ServiceError:
         why = "its server name is unknown; check the endpoint address and your internet connection"
     else:
         why = "the network connection failed"
-    return ServiceError(f"Cannot reach Face++ at {base}: {why}.")
+    # a request that timed out may have been carried out: what it made is still ours to delete
+    return ServiceError(f"Cannot reach Face++ at {base}: {why}.",
+                        maybe_done=isinstance(exc, requests.exceptions.ReadTimeout))

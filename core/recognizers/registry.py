@@ -1,14 +1,20 @@
-"""Recognizer backends by name, from ``core.catalogue``: a new backend is one file plus one catalogue entry."""
+"""Recognizer backends by name, from ``core.catalogue``: a new backend is one file plus one catalogue entry. A name
+may be a spelled variant (``dlib/nearest+median:3``): the catalogue looks up the base and the class comes back
+configured with the matcher and cleaning (``core.recognizers.spec``, ``core.recognizers.variant``)."""
 from __future__ import annotations
 
 import sys
 
-from ..catalogue import offline_names, tracker
+from ..catalogue import tracker
 from .base import Recognizer
+from .spec import parse_tracker
+from .variant import variant_class
 
 
 def recognizer_class(name: str) -> type[Recognizer]:
-    return tracker(name).recognizer_class()
+    """The catalogue's class for ``name``; a spelled variant's is its base's, told its matcher and cleaning."""
+    entry = tracker(name)
+    return variant_class(entry.base_class(), parse_tracker(name)) if entry.variant_of else entry.base_class()
 
 
 def make_recognizer(name: str, **options) -> Recognizer:
@@ -25,5 +31,5 @@ def end_helper_processes() -> None:
 
 
 def is_local(name: str) -> bool:
-    """Runs on this computer (its clean calibration costs nothing but time)."""
-    return name in offline_names()
+    """Runs on this computer (its clean calibration costs nothing but time); spelled variants too."""
+    return not tracker(name).online

@@ -41,9 +41,6 @@ from .services.retry import RetryPolicy
 from .services.rounds import CROWD, CrowdRounds
 from .services.tracker import OnlineTracker
 
-__all__ = ["RekognitionRecognizer", "leftover_collections", "delete_collection", "test_connection", "LIMITS",
-           "CALLS_PER_SECOND", "DEFAULT_LINE", "PRICE_PER_IMAGE", "PRICE_DATE"]
-
 CALLS_PER_SECOND = 5.0  # a new account's default TPS for the face APIs in most regions
 DEFAULT_LINE = 0.8  # SearchUsersByImage's own default UserMatchThreshold, 80, as a 0..1 confidence
 # Documented set quotas (Guidelines and quotas in Amazon Rekognition): raw image bytes up to 5 MB, JPEG or PNG,
@@ -262,6 +259,10 @@ class RekognitionRecognizer(CrowdRounds, OnlineTracker):
             answer = self._conn.call("creating the collection", "create_collection", CollectionId=self.collection_id)
         except AlreadyExists:  # our own create, whose answer was lost and retried: the id is a fresh uuid
             answer = {}
+        except ServiceError as exc:
+            if not exc.maybe_done:  # refused outright: nothing was made, nothing to delete
+                self._open = False
+            raise
         self.face_model_version = answer.get("FaceModelVersion")
 
     def _user_id(self, member: tuple) -> str:

@@ -65,4 +65,5 @@ class VectorMemo:
             self._vectors.clear()
 
 
-MEMO = VectorMemo()  # one per process, shared by every recognizer: the key names the network
+MEMO = VectorMemo()  # one per process, shared by every recognizer: the key names the network and any cleaning
+# done to the photo first (``EmbeddingRecognizer.vectors_key``), so a cleaned photo never gets the clean one's vector

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..calibration import own_threshold
 from ..conditions import fawkes_words, parse_spec
 from ..modifiers import MODIFIERS
-from ..recognizers.registry import recognizer_class
 from ..results import ERROR, IDENTIFIED, NO_FACE, ResultRow
 
 PROTECTED, NOT_PROTECTED, PARTLY, NO_ANSWER = "protected", "not protected", "partly protected", "no answer"
@@ -53,8 +53,7 @@ def upload_steps(upload: str) -> list:
 
 
 def answer_for(recognizer: str, name: str, rows: list[ResultRow], config: SelfCheckConfig) -> Answer:
-    # the line the check judged with (core.self_check.run): the user's, else the tracker's own (Rekognition 0.8)
-    threshold = float(config.recognizer_options.get(recognizer, {}).get("threshold", recognizer_class(recognizer).threshold))
+    threshold = own_threshold(recognizer, config.recognizer_options)  # the line the check judged with (core.self_check.run)
     by_condition = {c: [r for r in rows if r.condition == c] for c in config.conditions()}
     clean = by_condition[CLEAN]
     judged = "white-box" if recognizer in config.extractors else "black-box"
@@ -142,4 +141,5 @@ def what_it_means(check: SelfCheck) -> list[str]:
         "it; networks the cloak never saw are the honest test.",
         "\"No longer picked you out\" here does not promise protection elsewhere; \"still recognised you\" means the "
         "cloak did not work even in this small test.",
+        *check.spotting,  # how easily a tracker could spot these cloaks (core.detection)
     ]

@@ -18,6 +18,7 @@ from ..atomic import write_bytes_atomic, write_json_atomic
 from ..catalogue import offline_names, tracker
 from ..conditions import plain_condition
 from ..datasets import Dataset, open_dataset
+from ..detection import own_photos_detection
 from ..images import NoFaceFound, UnusableImage
 from ..jobs import NO_JOB, Job
 from ..modifiers import Context
@@ -100,6 +101,7 @@ class SelfCheck:
     rows: list[ResultRow]
     answers: list[Answer]
     notes: list[str]
+    spotting: list[str] = field(default_factory=list)  # a line per cloaked condition: could a tracker spot them
 
     def what_it_means(self) -> list[str]:
         return what_it_means(self)
@@ -151,15 +153,28 @@ def run_self_check(config: SelfCheckConfig, job: Job = NO_JOB, mine: MyPhotos | 
         rows += _judge(recognizer, config, name, crowd, enrolled, test, notes, job)
         write_rows_csv(out / "results.csv", rows)
     answers = [answer_for(r, name, [row for row in rows if row.recognizer == r], config) for r in config.recognizers]
-    check = SelfCheck(config, mine, train, test, cloaks, len(people), sum(map(len, people.values())), rows, answers, notes)
+    spotting = _spotting(config, train, cloaks, enrolled, job)
+    check = SelfCheck(config, mine, train, test, cloaks, len(people), sum(map(len, people.values())), rows, answers, notes,
+                      spotting)
     write_json_atomic(out / "answer.json", {
         "name": name, "training_photos": [p.name for p in train], "test_photos": [p.name for p in test],
         "crowd": {"folder": str(crowd.root), "people": check.crowd_people, "photos": check.crowd_photos,
                   "fingerprint_sha256": crowd.fingerprint()},
         "answers": [asdict(a) for a in answers], "what_it_means": what_it_means(check), "notes": notes,
+        "how_easily_spotted": spotting,
         "packages": package_versions(), "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     })
     return check
+
+
+def _spotting(config: SelfCheckConfig, train: list[Path], cloaks: dict[Path, Path], enrolled: dict, job: Job) -> list[str]:
+    """How easily a tracker could spot the cloaks of each cloaked condition, in a plain line each."""
+    uploaded = [p for p in train if p in cloaks]
+    pairs = {config.cloak: list(cloaks.items())}
+    if config.upload:
+        pairs[config.cloak + config.upload] = list(zip(uploaded, enrolled[config.cloak + config.upload]))
+    return [f"{plain_condition(name)}: {own_photos_detection(name, cloaked, config.seed, job).sentence()}"
+            for name, cloaked in pairs.items()]
 
 
 def _uploaded(cloaks: dict[Path, Path], upload: str, out: Path, name: str, seed: int) -> list[Path]:

@@ -65,8 +65,9 @@ def test_open_split_cloak_view_study_and_save(window, qtbot, fixture_imm, tmp_pa
     results = window.results_tab
     assert len(results.rows) == 4
     assert {(r.condition, r.judged) for r in results.rows} == {("none", "clean"), ("fawkes:0.3:custom", "white-box")}
-    assert results.summary_table.rowCount() == 2
+    assert results.summary_table.rowCount() == 3  # a row a pair, then whether a tracker could spot the cloaks
     assert {results.summary_table.item(r, 2).text() for r in range(2)} == {"clean", "white-box"}
+    assert "could spot these cloaks" in results.summary_table.item(2, 0).text()
     assert sum(p.get_height() for p in results.figure.axes[0].patches) == 4
     assert len(results.figure.legends[0].get_texts()) == 2  # one series per condition
 

@@ -8,7 +8,7 @@ import keyring
 import keyring.backend
 from PySide6.QtWidgets import QMessageBox
 
-from core.study import load_study
+from core.study_folder import load_study
 from gui.errors import log
 from gui.worker import run_task
 from tests.gui.conftest import TASK_TIMEOUT_MS, open_dialogs, open_fixture, wait_for

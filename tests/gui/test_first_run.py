@@ -31,7 +31,7 @@ def test_first_launch_shows_cloaks_and_answers_in_sentences(window, qtbot, tmp_p
     # Our own 0.3.1 min cloaks 25 photos (about 25 s on a quiet 2-core CPU, minutes on a busy one): the suite
     # leaves it out and runs the three conditions that need no cloaking; tests/gui/make_screenshots.py runs all four.
     tab.conditions_list.item(3).setCheckState(Qt.CheckState.Unchecked)
-    # mobileface too is left out here (it would double the run; tests/test_headline_order.py checks the order of both)
+    # mobileface too is left out here (it would double the run; tests/core/test_headline.py checks the order of both)
     window.recognition_tab.set_recognizers(["dlib"])
     qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)  # Study › Run the study
     study = wait_for(qtbot, window.results_tab.progress.task, timeout=300_000)

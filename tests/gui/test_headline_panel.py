@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from core.headline import WHITE_BOX_WORDS, protection_colour
 from gui.headline_panel import HeadlinePanel
-from tests.test_headline_order import CONDITIONS, OURS, RECOGNIZERS, SUMMARY
+from tests.core.test_headline import CONDITIONS, OURS, RECOGNIZERS, SUMMARY
 
 
 class _Config:

@@ -102,8 +102,7 @@ def test_our_cloaks_not_made_yet_are_offered_and_never_made_silently(window, qtb
 
 
 def test_our_cloaks_come_from_the_cache_and_a_what_if_shows_them_as_enrolled(window, qtbot, tmp_path):
-    from core.modifiers.jpeg import encode_jpeg
-    from core.modifiers.photo import decode
+    from core.images import decode, encode_jpeg
 
     photos, _ = two_people(tmp_path)
     open_fixture(qtbot, window, photos)
@@ -174,9 +173,10 @@ def test_a_results_row_opens_its_persons_photos_as_enrolled(window, qtbot, tmp_p
     photos only, each beside its cloak and the very file the study enrolled."""
     from core.conditions.build import parse_condition
     from core.datasets import open_dataset
-    from core.results import ResultRow, summarize
+    from core.metrics.build import summarize
+    from core.results import ResultRow
     from core.split import make_split
-    from core.study import Study, StudyConfig
+    from core.study_folder import Study, StudyConfig
 
     photos, cloaks = two_people(tmp_path, numbers=(1, 2, 6))
     chain = f"import:{cloaks}+jpeg:75"

@@ -1,7 +1,7 @@
 """The Results tab's strictness choice: a finished study is re-stated from its files, nothing is run again."""
 from __future__ import annotations
 
-from core.metrics import read_scores
+from core.metrics.scores import read_scores
 from core.study import StudyConfig, run_study
 from gui.summary_table import SUMMARY_COLUMNS
 from tests.conftest import REPO

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from core.results import ResultRow, summarize
-from core.study import Study, StudyConfig
+from core.metrics.build import summarize
+from core.results import ResultRow
+from core.study_folder import Study, StudyConfig
 from gui.results_tab import COLUMNS
 
 

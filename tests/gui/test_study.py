@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 
 from core.recognizers.vector_memo import MEMO
 from core.results import read_rows
-from core.study import load_study
+from core.study_folder import load_study
 from gui.results_tab import COLUMNS
 from gui.summary_table import SUMMARY_COLUMNS
 from tests.gui.conftest import TASK_TIMEOUT_MS, open_dialogs, open_fixture, wait_for

@@ -6,9 +6,11 @@ from __future__ import annotations
 class ServiceError(Exception):
     """A failure of an online tracker, its message already in plain words and free of any secret."""
 
-    def __init__(self, message: str, *, fatal: bool = True):
+    def __init__(self, message: str, *, fatal: bool = True, maybe_done: bool = False):
         super().__init__(message)
         self.fatal = fatal  # True: no retry can mend it; the study stops and says why
+        # True: no answer came back (a timeout, a server error), so the call may have been carried out all the same
+        self.maybe_done = maybe_done
 
 
 class Retryable(ServiceError):

@@ -48,10 +48,13 @@ class ServiceSession:
                 self._wait_before_retry(failure, what, attempt)
                 attempt += 1
                 continue
-            if isinstance(failure, Retryable):
+            gave_up = isinstance(failure, Retryable)
+            if gave_up:
                 failure = self.gave_up(failure, what, attempt + 1)
             if isinstance(failure, ServiceError):  # the service's own subclass kept, so callers can tell cases apart
                 failure.args = (self.scrub(str(failure)),)
+                # a try answered with a server error, or not at all, may have been carried out all the same
+                failure.maybe_done = failure.maybe_done or gave_up or attempt > 0
                 raise failure from None
             raise failure from None
 

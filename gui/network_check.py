@@ -1,0 +1,59 @@
+"""Before a study that uses a face network the user added: a study folder whose network file changed is refused
+by name, and each added network must pass the sanity check on the study's clean photos (``core.added_networks``)
+unless the user says to start anyway. Runs off the GUI thread with the Results tab's progress bar."""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtWidgets import QMessageBox
+
+from core.added_networks.add import NetworkRejected, check_before_study, study_people
+from core.added_networks.reopen import study_network_problems
+from core.catalogue import names, tracker
+
+from .names import APP_NAME
+from .worker import Task, run_task
+
+REJECTED = "networkRejected"  # the question's object name (tests find it by it)
+
+
+def added_networks(config) -> list[str]:
+    """The added networks a study uses, as a tracker or as a cloak's target."""
+    extractors = str(config.cloak_options.get("extractors", "") or "").split(",")
+    used = list(config.recognizers) + [e for e in extractors if e]
+    return [n for n in dict.fromkeys(used) if n in names() and tracker(n).bound]
+
+
+def check_networks_then(parent, config, resuming: bool, proceed: Callable[[], None], panel=None) -> Task | None:
+    """``proceed()`` at once when the study uses no added network; else once the checks pass, or the user insists."""
+    networks = added_networks(config)
+    if not networks:
+        proceed()
+        return None
+
+    def check(job):
+        changed = study_network_problems(config.out) if resuming else []
+        if changed:
+            raise ValueError(" ".join(changed) + " Finishing this study would mix two networks: restore the file, "
+                             "or run the study afresh into a new folder.")
+        try:
+            check_before_study(networks, study_people(config.dataset, config.split, config.seed), job=job)
+        except NetworkRejected as exc:
+            return str(exc)
+        return None
+
+    def checked(rejected: str | None) -> None:
+        if rejected is None:
+            proceed()
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, rejected,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+        box.setInformativeText("Start the study anyway? Its results would say little about this network.")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setObjectName(REJECTED)
+        yes = box.button(QMessageBox.StandardButton.Yes)
+        box.buttonClicked.connect(lambda button: proceed() if button is yes else None)
+        box.open()
+
+    return run_task(parent, check, "checking the added face networks on the study's clean photos", success=checked,
+                    panel=panel)
