@@ -125,6 +125,9 @@ class StandInServer:
 
 class StandInHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # every service's client keeps connections alive
+    # headers and body go out as two writes: with Nagle's algorithm on a kept-alive connection the body waits for
+    # the client's delayed ACK of the headers, about 40 ms an answer
+    disable_nagle_algorithm = True
     standin: StandInServer
 
     def body(self) -> bytes:
