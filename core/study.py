@@ -23,6 +23,7 @@ from .conditions import PreparedCondition
 from .conditions.build import parse_condition
 from .datasets import Dataset, open_dataset
 from .detection import cloak_detection
+from .detection.screen import Screening, screened_training
 from .figures import confidence_histogram, reidentification_curve, threshold_marks
 from .gallery import enrol_each, open_distractors
 from .images import NoFaceFound, UnusableImage
@@ -32,7 +33,7 @@ from .metrics.operating_point import OperatingPoint
 from .metrics.scores import ScoreLog, read_scores, scales_of
 from .metrics.summary import StudySummary
 from .pair_trackers import PairTrackers
-from .results import ERROR, NO_FACE, ResultRow, outcome_for, package_versions, read_rows, write_rows_csv
+from .results import BELOW_THRESHOLD, ERROR, NO_FACE, ResultRow, outcome_for, package_versions, read_rows, write_rows_csv
 from .score_scale import ScoreScale
 from .split import Split, make_split
 from .study_folder import StudyConfig, open_study_folder
@@ -130,6 +131,7 @@ class StudyRun:
         if split.strangers:
             job.note(f"Held out of the study as Fawkes targets (strangers to the recognizer): {', '.join(split.strangers)}")
         self.recorder = _Recorder(self.out, on_row)
+        self.screenings: dict[str, Screening] = {}  # a cloaked condition's screening, shared by its screening trackers
 
     def run(self) -> StudySummary:
         """Every condition with every tracker, then the summary, the manifest and the figures."""
@@ -185,6 +187,9 @@ class StudyRun:
         with trackers.using(recognizer):
             crowd_due = trackers.start(recognizer, prepared.name, len(people))  # False: a kept tracker has it already
             photos = [(p, photo) for p in people for photo in prepared.training[p]]
+            screened_out: set[str] = set()  # people a screening tracker set every photo of aside: still tested
+            if recognizer.screens and prepared.spec.cloaked:
+                photos, screened_out = self._screen(prepared, photos, notes, stage)
             plan = trackers.plan(recognizer, len(people), len(photos), len(tests))
             if plan is not None:
                 job.note(f"{stage}: {plan}")
@@ -197,18 +202,37 @@ class StudyRun:
 
             enrolled = enrol_each(recognizer, photos, f"Enrolling training photos ({stage})", job, skipped)
             set_aside = {person: "none of the training photos could be enrolled" for person in people
-                         if person not in enrolled}
+                         if person not in enrolled and person not in screened_out}
             gallery = len(enrolled) + trackers.enrol_crowd(recognizer, crowd_due, stage)
             job.step(f"Training ({stage})", 0, 1)
+            if not gallery:  # a screening tracker set every photo aside: it knows nobody, and names nobody
+                for person, relative in (t for t in tests if t[0] in screened_out):
+                    self.recorder.add(ResultRow(prepared.name, recognizer.name, prepared.judged_as(recognizer.name),
+                                                person, relative, "", None, None, BELOW_THRESHOLD,
+                                                "every training photo was set aside as cloaked", rank1_correct=False))
+                return PairOutcome(recognizer.describe(), notes, set_aside, gallery)
             recognizer.train(job)
             recognizer.expect([self.dataset.root / relative for person, relative in tests if person in enrolled])
             for i, (person, relative) in enumerate(tests):
                 job.step(f"Identifying test photos ({stage})", i, len(tests), relative)
-                if person not in enrolled:
+                if person not in enrolled and person not in screened_out:
                     continue
                 self.recorder.add(_identify(recognizer, prepared, person, relative, self.dataset, self.recorder.scores))
             job.step(f"Identifying test photos ({stage})", len(tests), len(tests))
             return PairOutcome(recognizer.describe(), notes, set_aside, gallery)
+
+    def _screen(self, prepared: PreparedCondition, photos: list, notes: list[str], stage: str) -> tuple[list, set]:
+        """The photos a tracker that screens for cloaks still enrols, and the people it left with none (their test
+        photos are still asked: the tracker does not know them). One detector a condition, as its cloak_detection."""
+        screening = self.screenings.get(prepared.name)
+        if screening is None:
+            screening = self.screenings[prepared.name] = screened_training(prepared, self.dataset, self.split,
+                                                                           self.config.seed, self.job)
+        notes.append(screening.sentence())
+        self.job.note(f"{stage}: {screening.sentence()}")
+        aside = {Path(f) for files in screening.set_aside.values() for f in files}
+        kept = [(person, photo) for person, photo in photos if Path(photo) not in aside]
+        return kept, {person for person, _ in photos} - {person for person, _ in kept}
 
     def _judge(self, heard: _Heard) -> tuple[StudySummary, dict[str, OperatingPoint]]:
         """Calibrate each tracker on the clean enrolment, judge every row at that operating point, summarize."""

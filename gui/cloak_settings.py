@@ -57,15 +57,9 @@ class CloakSettingsPanel(QGroupBox):
         self.description.setWordWrap(True)
         self.description.setMinimumHeight(self.description.fontMetrics().lineSpacing() * 4)  # up to four lines, none under the next row
         self.extractor_boxes = {}
-        extractor_row = QHBoxLayout()
+        self.extractor_row = extractor_row = QHBoxLayout()
         for entry in CATALOGUE:
-            if not entry.can_cloak:
-                continue  # an online service: a cloak cannot be made against what we cannot differentiate
-            name, words = entry.name, entry.cloak_words or entry.words
-            box = QCheckBox(name)
-            box.setToolTip(f"Optimise the cloak against {words}.")
-            self.extractor_boxes[name] = box
-            extractor_row.addWidget(box)
+            self.add_extractor(entry)
         self.seed = QSpinBox()
         self.seed.setRange(0, 1_000_000)
         self.seed.setToolTip("The same photo, settings and seed always give the same cloak (and it is reused).")
@@ -195,6 +189,16 @@ class CloakSettingsPanel(QGroupBox):
     def _described(self, ticket: int, text: str) -> None:
         if ticket == self._descriptions:  # not stale
             self.description.setText(text)
+
+    def add_extractor(self, entry) -> None:
+        """A "Made against" box for a catalogue entry a cloak can be made against (a network added while the window
+        is open too); an online service gets none: a cloak cannot be made against what we cannot differentiate."""
+        if not entry.can_cloak or entry.name in self.extractor_boxes:
+            return
+        box = QCheckBox(entry.name)
+        box.setToolTip(f"Optimise the cloak against {entry.cloak_words or entry.words}.")
+        self.extractor_boxes[entry.name] = box
+        self.extractor_row.addWidget(box)
 
     def extractors(self) -> list[str]:
         return [name for name, box in self.extractor_boxes.items() if box.isChecked()]

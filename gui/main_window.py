@@ -57,6 +57,8 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(tab, name)
         self.setCentralWidget(self.tabs)
         self.dataset_tab.split_changed.connect(self._on_split)
+        # a face network added on the Recognition tab can be a cloak's target at once
+        self.recognition_tab.network_added.connect(self.cloaking_tab.settings_panel.add_extractor)
         # strangers held out as 0.3.1 targets are part of the split: the Dataset tab shows them, cloaking uses them
         self.cloaking_tab.strangers.valueChanged.connect(self.dataset_tab.set_strangers)
         self.dataset_tab.set_strangers(self.cloaking_tab.strangers.value())

@@ -17,6 +17,7 @@ from .worker import Task, run_task
 
 class RecognitionTab(QWidget):
     services_changed = Signal()  # an online service became set up, or stopped being so
+    network_added = Signal(object)  # a face network the user added (core.catalogue.Tracker): a cloak's target too
 
     def __init__(self, window):
         super().__init__()
@@ -134,6 +135,7 @@ class RecognitionTab(QWidget):
         box.setToolTip(network.entry().words)
         self._choose.insertWidget(self._choose.indexOf(self.add_network_button), box)
         self.boxes[network.name] = box
+        self.network_added.emit(network.entry())
 
     # ---- choices -------------------------------------------------------------------------------
     def recognizers(self) -> list[str]:

@@ -13,6 +13,7 @@ def summary_cells(e: dict) -> list[str]:
     from core.figures import short_condition
     from core.fmr import fmr_label
     from core.metrics.words import p_words, percent_with_interval
+    from core.recognizers.spec import tracker_label
 
     c = e.get("confidence") or {}
     confidence = " · ".join("–" if c.get(k) is None else f"{c[k]:.2f}" for k in ("min", "median", "max"))
@@ -34,7 +35,8 @@ def summary_cells(e: dict) -> list[str]:
     if spread:
         protected += f"; {len(e['repeats'])} runs: {spread['min']:.0%}–{spread['max']:.0%}"
     gallery = f" (gallery {e['gallery']})" if e.get("gallery") not in (None, e["people"]) else ""  # distractors
-    return [short_condition(e["name"]), e["recognizer"], e.get("judged", ""), f"{e['people']}{gallery}",
+    # a spelled variant in plain words too: "dlib/nearest (dlib, matching the nearest photo)"
+    return [short_condition(e["name"]), tracker_label(e["recognizer"]), e.get("judged", ""), f"{e['people']}{gallery}",
             f"{rank1['reidentified']} of {rank1['people']}" if rank1 else "",
             threshold, f"{e['reidentified']} of {e['people']}", protected,
             p_words(versus["p_value"]) if versus else "", confidence, set_aside]

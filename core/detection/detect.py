@@ -4,13 +4,16 @@ the scoring format is kept (``DetectorRun``) so that a screening tracker can fla
 never saw their person."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
 
 from ..images import UnusableImage
 from ..jobs import NO_JOB, Job
+from ..torch_threads import MACHINE_THREADS, torch_threads
 from .crossval import MODEL_WORDS, CrossValidated, TooFewToCrossValidate, cross_validate
 from .features import DEFAULT_FAMILIES, FAMILY_WORDS, photo_features
 from .formats import AS_SAVED, COMPARED, FORMAT_WORDS
@@ -40,17 +43,33 @@ class DetectorRun:
         return self.score(path, group) > self.threshold
 
 
+def _features_or_problem(sample: Sample, fmt: str, families) -> np.ndarray | UnusableImage:
+    try:
+        return photo_features(sample.path, fmt, families)
+    except UnusableImage as exc:
+        return exc
+
+
 def _features(samples: list[Sample], fmt: str, families, job: Job, label: str,
               skipped: list[str]) -> tuple[list[Sample], np.ndarray]:
+    """Every sample's features, a photo a core at once (decoding, re-encoding and the residual's filters let go of
+    the interpreter; the network runs on one thread each, so its sums are the same however the photos are shared
+    out), in the samples' order."""
     kept, rows = [], []
-    for i, sample in enumerate(samples):
-        job.step(STAGE, i, len(samples), f"{label}: {Path(sample.path).name}")
+    with torch_threads(1), ThreadPoolExecutor(MACHINE_THREADS) as pool:
+        found = pool.map(_features_or_problem, samples, repeat(fmt), repeat(families))
         try:
-            rows.append(photo_features(sample.path, fmt, families))
-            kept.append(sample)
-        except UnusableImage as exc:
-            if fmt == COMPARED:
-                skipped.append(f"{'cloaked' if sample.cloaked else 'clean'} photo {exc}")
+            for i, (sample, features) in enumerate(zip(samples, found)):
+                job.step(STAGE, i, len(samples), f"{label}: {Path(sample.path).name}")
+                if isinstance(features, UnusableImage):
+                    if fmt == COMPARED:
+                        skipped.append(f"{'cloaked' if sample.cloaked else 'clean'} photo {features}")
+                    continue
+                rows.append(features)
+                kept.append(sample)
+        except BaseException:  # a cancel: the photos not yet started are not started
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     job.step(STAGE, len(samples), len(samples), label)
     return kept, np.array(rows) if rows else np.zeros((0, 0))
 

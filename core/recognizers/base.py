@@ -39,6 +39,7 @@ class Recognizer(ABC):
     # uploaded to an online service is sent once a study rather than once a condition
     keeps_crowd: bool = False
     scale: ScoreScale = CONFIDENCE  # what ``Candidate.score`` is; written beside the scores (core.score_scale)
+    screens: bool = False  # the study drops the training photos a cloak detector flags before enrolling them
 
     @property
     def higher_is_better(self) -> bool:
@@ -178,7 +179,8 @@ class EmbeddingRecognizer(Recognizer):
         about = super().describe()
         if self.name != self.base_name:  # a spelled variant: its matcher's settings and its cleaning
             about.update({"variant_of": self.base_name, **self.matcher_class.record(),
-                          "cleaning": [step.record() for step in self.cleaning]})
+                          "cleaning": [step.record() for step in self.cleaning],
+                          **({"screened": True} if self.screens else {})})
         return about
 
 

@@ -10,6 +10,8 @@ import threading
 from .base import EmbeddingRecognizer
 from .spec import TrackerSpec
 
+SCREENING_DOC = ("Before enrolling, it sets aside every training photo a cloak detector trained on the study's own "
+                 "photos flags (core.detection.screen).")
 _made: dict[tuple[type, str], type] = {}  # one class per (tracker, spelling), so the same spelling is the same class
 _lock = threading.Lock()
 
@@ -26,11 +28,13 @@ def variant_class(base: type, spec: TrackerSpec) -> type:
         made = _made.get((base, spec.spelling))
         if made is None:
             matcher = spec.matcher or base.matcher_class
-            doc = " ".join(filter(None, [base.confidence_doc, matcher.doc(), _cleaning_doc(spec)]))
+            doc = " ".join(filter(None, [base.confidence_doc, matcher.doc(), _cleaning_doc(spec),
+                                         SCREENING_DOC if spec.screened else ""]))
             made = _made[(base, spec.spelling)] = type(
                 f"{base.__name__}_{re.sub(r'[^A-Za-z0-9]+', '_', spec.spelling)}", (base,),
                 {"name": spec.spelling, "base_name": base.name, "matcher_class": matcher, "network_scale": base.scale,
                  "cleaning": tuple(base.cleaning) + spec.cleaning, "scale": matcher.scale_for(base.scale),
+                 "screens": spec.screened,
                  "confidence_doc": doc, "__module__": base.__module__,
                  "__doc__": f"{base.name} as the tracker '{spec}': {spec.words}."})
     return made

@@ -31,6 +31,34 @@ def test_add_a_face_network_checks_it_first(window, qtbot, tmp_path):
         assert not dialog.anyway_button.isVisibleTo(dialog)
         assert tab.boxes["mf-gui"].isChecked() and "mf-gui" in tab.recognizers()
         assert [n.name for n in remembered()] == ["mf-gui"]
+        assert "mf-gui" in window.cloaking_tab.settings_panel.extractor_boxes  # a cloak's target at once
     finally:
         forget("mf-gui")
         dialog.close()
+
+
+def test_a_study_with_a_network_failing_its_sanity_check_asks_before_it_starts(window, qtbot, fixture_imm, tmp_path):
+    """The check runs again on the study's own clean photos: below the line the window asks, and No starts nothing."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    from core.added_networks.add import add_network
+    from gui.network_check import REJECTED
+    from tests.gui.conftest import open_dialogs, open_fixture
+
+    network, result, _ = add_network(blind(tmp_path / "blind.onnx"), "blind", insist=True, people=fixture_people(),
+                                     where="the fixture")
+    try:
+        assert not result.passed
+        open_fixture(qtbot, window, fixture_imm)
+        config = window.study_config()
+        config.recognizers = ["blind"]
+        window.start_study(config)
+        qtbot.waitUntil(lambda: bool(open_dialogs(REJECTED)), timeout=60_000)
+        box = open_dialogs(REJECTED)[0]
+        assert "below 90%" in box.text() and "The study was not started" in box.text()
+        qtbot.mouseClick(box.button(QMessageBox.StandardButton.No), Qt.MouseButton.LeftButton)
+        qtbot.wait(100)
+        assert window.results_tab.rows == []  # nothing started
+    finally:
+        forget("blind")

@@ -36,7 +36,7 @@ def test_variants_say_themselves_in_the_words_the_window_uses():
 
 
 @pytest.mark.parametrize("text, reason", [
-    ("dlib/knn", "Unknown matcher '/knn' in the tracker 'dlib/knn': use /mean, /nearest or /linear."),
+    ("dlib/knn", "Unknown matcher '/knn' in the tracker 'dlib/knn': use /mean, /nearest or /linear (then /screened to screen photos for cloaks)."),
     ("dlib+blur:-1", "+blur:-1 needs a radius in pixels above 0"),
     ("dlib+median:4", "+median:4 needs an odd window size"),
     ("dlib+jpeg:101", "+jpeg:101 needs a JPEG quality from 1 to 100"),
@@ -69,5 +69,5 @@ def test_the_catalogue_and_the_registry_build_a_variant_from_its_base_entry():
 
 def test_the_command_line_refuses_a_bad_tracker_before_any_work(fixture_imm, tmp_path):
     code, _, err = run_main("study", "--dataset", fixture_imm, "--out", tmp_path / "s", "--recognizer", "dlib/knn")
-    assert code == 2 and err.strip() == "error: Unknown matcher '/knn' in the tracker 'dlib/knn': use /mean, /nearest or /linear."
+    assert code == 2 and err.strip() == "error: Unknown matcher '/knn' in the tracker 'dlib/knn': use /mean, /nearest or /linear (then /screened to screen photos for cloaks)."
     assert not (tmp_path / "s").exists()
