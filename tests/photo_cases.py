@@ -42,3 +42,20 @@ def people_in_folders(src: Path, dst: Path, names: dict[str, str]) -> Path:
         for i in range(1, 7):
             shutil.copy(src / f"{person}-{i}m.jpg", dst / folder / f"{i}.jpg")
     return dst
+
+
+def grid_cloaks(src: Path, dst: Path, people: tuple[str, ...] = ("01", "02", "03")) -> Path:
+    """Stand-in cloaks of photos 1-5 of ``people``, named as Fawkes names them: a visible, deterministic grid of
+    brighter pixels, saved as PNG, so a cloak and its original are told apart by their pixels."""
+    import numpy as np
+
+    from core.images import load_rgb
+
+    dst.mkdir(parents=True, exist_ok=True)
+    for person in people:
+        for i in range(1, 6):
+            rgb = load_rgb(src / f"{person}-{i}m.jpg").astype(np.int16)
+            rgb[::7, ::7] += 40
+            Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8)).save(dst / f"{person}-{i}m_high_cloaked.png",
+                                                                      compress_level=1)
+    return dst

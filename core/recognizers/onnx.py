@@ -18,9 +18,10 @@ import torch
 from ..faces import largest_face
 from ..images import NoFaceFound
 from ..jobs import NO_JOB, Job
+from ..models.onnx.bound import BoundToFile
 from ..models.onnx.crop import network_input
 from ..models.onnx.fingerprint import file_sha256
-from ..models.onnx.presets import DEFAULT_PRESET, parse_preset
+from ..models.onnx.presets import parse_preset
 from ..models.onnx.runtime import RuntimeNetwork, crop_size
 from ..score_scale import cosine_scale
 from ..torch_threads import torch_threads
@@ -28,13 +29,10 @@ from .base import DEFAULT_THRESHOLD, EmbeddingRecognizer
 from .embedding import face_region
 
 MATCH_COSINE = 0.30
-_bound: dict[tuple[str, str, str], type] = {}
 
 
-class OnnxRecognizer(EmbeddingRecognizer):
+class OnnxRecognizer(BoundToFile, EmbeddingRecognizer):
     name = "onnx"
-    network_file: str = ""  # set by ``bound_to``
-    preset_spelling: str = DEFAULT_PRESET
     scale = cosine_scale(MATCH_COSINE)
     confidence_doc = (
         "an added ONNX network: the score is the cosine similarity between the test face's vector and the person's "
@@ -51,14 +49,6 @@ class OnnxRecognizer(EmbeddingRecognizer):
         self.size = crop_size(self.runtime.input, self.preset, self.path.name)
         self.sha256 = file_sha256(self.path)
 
-    @classmethod
-    def bound_to(cls, name: str, file: str, preset: str = DEFAULT_PRESET) -> type["OnnxRecognizer"]:
-        """The class of the tracker ``name`` (made once per name, file and preset)."""
-        key = (name, str(file), preset)
-        if key not in _bound:
-            _bound[key] = type(f"OnnxRecognizer[{name}]", (cls,),
-                               {"name": name, "network_file": str(file), "preset_spelling": preset})
-        return _bound[key]
 
     @property
     def network(self) -> str:

@@ -12,18 +12,15 @@ import torch
 
 from ...jobs import NO_JOB, Job
 from ..base import FaceEmbedder
+from .bound import BoundToFile
 from .graph import OnnxGraph
 from .crop import network_input
-from .presets import DEFAULT_PRESET, parse_preset
+from .presets import parse_preset
 from .runtime import crop_size, read_model
 
-_bound: dict[tuple[str, str, str], type] = {}
 
-
-class OnnxFaceNetwork(FaceEmbedder):
+class OnnxFaceNetwork(BoundToFile, FaceEmbedder):
     name = "onnx"
-    network_file: str = ""  # set by ``bound_to``
-    preset_spelling: str = DEFAULT_PRESET
 
     def __init__(self, file: Path | str | None = None, preset: str | None = None, job: Job = NO_JOB):
         super().__init__()
@@ -33,15 +30,6 @@ class OnnxFaceNetwork(FaceEmbedder):
         self.preset = parse_preset(preset or self.preset_spelling)
         self.size = crop_size(self.input, self.preset, path.name)
         self.graph = OnnxGraph(model)
-
-    @classmethod
-    def bound_to(cls, name: str, file: str, preset: str = DEFAULT_PRESET) -> type["OnnxFaceNetwork"]:
-        """The class of the network ``name`` (made once per name, file and preset)."""
-        key = (name, str(file), preset)
-        if key not in _bound:
-            _bound[key] = type(f"OnnxFaceNetwork[{name}]", (cls,),
-                               {"name": name, "network_file": str(file), "preset_spelling": preset})
-        return _bound[key]
 
     def prepared(self, image: torch.Tensor, landmarks: torch.Tensor) -> torch.Tensor:
         """The network's input for these faces (what onnxruntime is given too)."""

@@ -17,6 +17,7 @@ from core.images import encode_jpeg
 from core.modifiers.leak import pick
 from core.split import make_split
 from core.study import StudyConfig, run_study
+from tests.photo_cases import grid_cloaks
 
 
 @pytest.fixture
@@ -27,18 +28,9 @@ def imm(fixture_imm):
 
 @pytest.fixture(scope="module")
 def made_cloaks(tmp_path_factory):
-    """Stand-in cloaks, named as Fawkes names them: each training photo with a visible, deterministic
-    change, saved as PNG, so a cloak and its original are told apart by their pixels."""
     from tests.conftest import FIXTURES
 
-    fixture_imm, folder = FIXTURES / "imm", tmp_path_factory.mktemp("cloaks")
-    for person in ("01", "02", "03"):
-        for i in range(1, 6):
-            rgb = load_rgb(fixture_imm / f"{person}-{i}m.jpg").astype(np.int16)
-            rgb[::7, ::7] += 40
-            Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8)).save(folder / f"{person}-{i}m_high_cloaked.png",
-                                                                          compress_level=1)
-    return folder
+    return grid_cloaks(FIXTURES / "imm", tmp_path_factory.mktemp("cloaks"))
 
 
 @pytest.fixture

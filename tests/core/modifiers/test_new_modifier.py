@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from PIL import Image
 from pypdf import PdfReader
 
 from core.cli import main
@@ -24,6 +23,7 @@ from core.modifiers.photo import EnrolledPhoto, encode_png
 from core.modifiers.preview import as_enrolled
 from tests.cli_runner import run_main
 from tests.gui.conftest import close_window, make_window, open_fixture
+from tests.photo_cases import grid_cloaks
 
 
 @dataclass(frozen=True)
@@ -73,16 +73,7 @@ def flip():
 
 @pytest.fixture
 def cloaks(fixture_imm, tmp_path):
-    """Stand-in cloaks of the training photos, named as Fawkes names them."""
-    folder = tmp_path / "cloaks"
-    folder.mkdir()
-    for person in ("01", "02", "03"):
-        for i in range(1, 6):
-            rgb = load_rgb(fixture_imm / f"{person}-{i}m.jpg").astype(np.int16)
-            rgb[::7, ::7] += 40
-            Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8)).save(folder / f"{person}-{i}m_high_cloaked.png",
-                                                                          compress_level=1)
-    return folder
+    return grid_cloaks(fixture_imm, tmp_path / "cloaks")
 
 
 def _flat(text: str) -> str:
