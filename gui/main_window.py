@@ -229,6 +229,9 @@ class MainWindow(QMainWindow):
         self.recognition_tab.set_fmr(study.config.fmr)
         self.results_tab.show_study(study)
         self.tabs.setCurrentWidget(self.results_tab)
+        from .network_check import warn_if_networks_changed
+
+        self.network_task = warn_if_networks_changed(self, folder)
         if not study.finished:
             box = QMessageBox(QMessageBox.Icon.Question, APP_NAME,
                               f"The study in {folder.name} was interrupted ({len(study.rows)} test results kept). Finish it now?",

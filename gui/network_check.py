@@ -15,6 +15,7 @@ from .names import APP_NAME
 from .worker import Task, run_task
 
 REJECTED = "networkRejected"  # the question's object name (tests find it by it)
+CHANGED = "networkChanged"
 
 
 def added_networks(config) -> list[str]:
@@ -57,3 +58,19 @@ def check_networks_then(parent, config, resuming: bool, proceed: Callable[[], No
 
     return run_task(parent, check, "checking the added face networks on the study's clean photos", success=checked,
                     panel=panel)
+
+
+def warn_if_networks_changed(parent, folder) -> Task:
+    """A reopened study whose added network's file went missing or changed says so by name (hashing a large file
+    takes a moment: off the GUI thread)."""
+
+    def said(problems: list[str]) -> None:
+        if problems:
+            box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, " ".join(problems), QMessageBox.StandardButton.Ok,
+                              parent)
+            box.setInformativeText("Its results are shown as they were; finishing or rerunning it needs the same file.")
+            box.setObjectName(CHANGED)
+            box.open()
+
+    return run_task(parent, lambda job: study_network_problems(folder), "checking the study's face network files",
+                    success=said)

@@ -62,3 +62,24 @@ def test_a_study_with_a_network_failing_its_sanity_check_asks_before_it_starts(w
         assert window.results_tab.rows == []  # nothing started
     finally:
         forget("blind")
+
+
+def test_a_reopened_study_whose_network_file_changed_says_so(window, qtbot, tmp_path):
+    import json
+    import shutil
+
+    from gui.network_check import CHANGED
+    from tests.conftest import FIXTURES
+    from tests.gui.conftest import open_dialogs
+
+    study = shutil.copytree(FIXTURES / "old_study" / "study", tmp_path / "study")
+    network = tmp_path / "net.onnx"
+    network.write_bytes(b"not the file the study used")
+    manifest = json.loads((study / "manifest.json").read_text())
+    manifest["recognizers"]["onnx:net"] = {"name": "onnx:net", "network_file": str(network), "sha256": "0" * 64}
+    (study / "manifest.json").write_text(json.dumps(manifest))
+
+    window.open_study(study)
+    qtbot.waitUntil(lambda: bool(open_dialogs(CHANGED)), timeout=30_000)
+    assert open_dialogs(CHANGED)[0].text() == (f"The network onnx:net's file {network} has changed since this study "
+                                               "used it (its SHA-256 differs).")
