@@ -7,9 +7,9 @@ from typing import Callable
 
 from PySide6.QtWidgets import QMessageBox
 
-from core.added_networks.add import NetworkRejected, check_before_study, study_people
 from core.added_networks.reopen import study_network_problems
-from core.catalogue import names, tracker
+from core.added_networks.store import used_networks
+from core.cloaking.settings import extractor_list
 
 from .names import APP_NAME
 from .worker import Task, run_task
@@ -20,9 +20,7 @@ CHANGED = "networkChanged"
 
 def added_networks(config) -> list[str]:
     """The added networks a study uses, as a tracker or as a cloak's target."""
-    extractors = str(config.cloak_options.get("extractors", "") or "").split(",")
-    used = list(config.recognizers) + [e for e in extractors if e]
-    return [n for n in dict.fromkeys(used) if n in names() and tracker(n).bound]
+    return used_networks(list(config.recognizers) + extractor_list(config.cloak_options.get("extractors")))
 
 
 def check_networks_then(parent, config, resuming: bool, proceed: Callable[[], None], panel=None) -> Task | None:
@@ -33,6 +31,9 @@ def check_networks_then(parent, config, resuming: bool, proceed: Callable[[], No
         return None
 
     def check(job):
+        # here, off the GUI thread: checking a network loads PyTorch and onnxruntime
+        from core.added_networks.add import NetworkRejected, check_before_study, study_people
+
         changed = study_network_problems(config.out) if resuming else []
         if changed:
             raise ValueError(" ".join(changed) + " Finishing this study would mix two networks: restore the file, "

@@ -25,7 +25,7 @@ from ..recognizers.onnx import OnnxRecognizer
 from ..sample import SAMPLE
 from ..split import make_split
 from .sanity import SanityResult, clean_rank1
-from .store import AddedNetwork, check_name, command_line_name, remember
+from .store import AddedNetwork, check_name, command_line_name, remember, used_networks
 
 AGREEMENT = 1e-4  # largest difference allowed between onnxruntime's and PyTorch's unit vectors
 SAMPLE_WORDS = "the bundled sample"
@@ -103,11 +103,8 @@ def check_before_study(names: list[str], people: dict[str, list[Path]], insist: 
     ``NetworkRejected`` for the first that fails unless ``insist``. The vectors stay in the process's memo,
     so the study's clean condition does not compute them again."""
     results = []
-    for name in dict.fromkeys(names):
-        entry = tracker(name)
-        if not entry.bound:
-            continue
-        result = clean_rank1(entry.base_class()(job=job), people, "this study", job)
+    for name in used_networks(names):
+        result = clean_rank1(tracker(name).base_class()(job=job), people, "this study", job)
         if not result.passed and not insist:
             raise NetworkRejected(result, "The study was not started.")
         results.append(result)

@@ -7,11 +7,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..catalogue import names, tracker
+from ..catalogue import names
 from ..jobs import Job
 from ..models.onnx.presets import DEFAULT_PRESET, EXPORTABLE, PRESETS, parse_preset
 from .reopen import study_network_problems
-from .store import load_into_catalogue, use_for_this_run
+from .store import load_into_catalogue, use_for_this_run, used_networks
 
 # The parsers here load nothing heavy; what runs a network (PyTorch, onnx, onnxruntime: seconds) is imported by the
 # command that needs it, as ``core.cli`` does for the cloak command.
@@ -99,10 +99,8 @@ def check_study_start(args: argparse.Namespace, recognizers: list[str], job: Job
                          "or start afresh with --restart.")
     from .add import check_before_study, study_people
 
-    used = recognizers + [v for v in args.extractor.split(",") if v]
-    people = None
-    for name in dict.fromkeys(used):
-        if name in names() and tracker(name).bound:
-            people = people or study_people(args.dataset, args.split, args.seed)
-            for result in check_before_study([name], people, args.despite_sanity_check, job):
-                print(result.words())
+    used = used_networks(recognizers + [v for v in args.extractor.split(",") if v])
+    if used:
+        people = study_people(args.dataset, args.split, args.seed)
+        for result in check_before_study(used, people, args.despite_sanity_check, job):
+            print(result.words())

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..atomic import write_json_atomic
-from ..catalogue import CATALOGUE, OFFLINE, Tracker, register, unregister
+from ..catalogue import CATALOGUE, OFFLINE, Tracker, register, tracker, unregister
 from ..models.zoo import user_data_dir
 from ..models.onnx.fingerprint import file_sha256
 
@@ -133,3 +133,18 @@ def use_for_this_run(path: Path, preset: str) -> str:
     if existing is None:
         register(entry)
     return name
+
+
+def used_networks(names: list[str]) -> list[str]:
+    """The added networks among a study's trackers and cloak targets, once each (a spelled variant such as
+    ``mf-onnx/linear`` counts as its network); names the catalogue does not know are left to the study to refuse."""
+    found: list[str] = []
+    for name in names:
+        try:
+            entry = tracker(name)
+        except ValueError:
+            continue
+        network = entry.variant_of or entry.name
+        if entry.bound and network not in found:
+            found.append(network)
+    return found

@@ -17,16 +17,14 @@ from .engine import CloakSettings, cloak_photos
 from .extractors import check_names
 from .external import command_words, run_original
 from .modes import get_mode, normalise_version
-from .settings import STUDY_POOL_LABEL, parse_target_pool
+from .settings import STUDY_POOL_LABEL, extractor_list, parse_target_pool
 
 DEFAULT_POOL_NOTE = (f"Fawkes 0.3.1 {STUDY_POOL_LABEL}: target identities were chosen among the other people of this study; "
                      "the original Fawkes used strangers from public celebrity datasets (--target-pool strangers:N).")
 
 
 def _extractor_names(value) -> tuple[str, ...]:
-    if value is None:
-        return ("dlib",)
-    names = [v.strip() for v in (value.split(",") if isinstance(value, str) else value) if v.strip()]
+    names = extractor_list(value)
     return tuple(check_names(names)) if names else ("dlib",)
 
 

@@ -63,6 +63,13 @@ class CloakSettings:
         return name
 
 
+def extractor_list(value) -> list[str]:
+    """The networks a cloak is made against, as a study's settings hold them: a comma-separated string or a list."""
+    if value is None:
+        return []
+    return [v.strip() for v in (value.split(",") if isinstance(value, str) else value) if v.strip()]
+
+
 def parse_target_pool(value) -> tuple[str, Path | int | None]:
     """("study", None), ("strangers", N) or ("folder", Path); raises ValueError with a plain reason."""
     if value is None or str(value).strip() in ("", POOL_STUDY):

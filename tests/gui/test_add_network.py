@@ -43,7 +43,7 @@ def test_a_study_with_a_network_failing_its_sanity_check_asks_before_it_starts(w
     from PySide6.QtWidgets import QMessageBox
 
     from core.added_networks.add import add_network
-    from gui.network_check import REJECTED
+    from gui.network_check import REJECTED, added_networks
     from tests.gui.conftest import open_dialogs, open_fixture
 
     network, result, _ = add_network(blind(tmp_path / "blind.onnx"), "blind", insist=True, people=fixture_people(),
@@ -52,6 +52,9 @@ def test_a_study_with_a_network_failing_its_sanity_check_asks_before_it_starts(w
         assert not result.passed
         open_fixture(qtbot, window, fixture_imm)
         config = window.study_config()
+        # checked as a cloak's target too (the settings hold a list), and under a spelled variant as its network
+        config.recognizers, config.cloak_options = ["dlib", "blind/nearest"], {"extractors": ["dlib", "blind"]}
+        assert added_networks(config) == ["blind"]
         config.recognizers = ["blind"]
         window.start_study(config)
         qtbot.waitUntil(lambda: bool(open_dialogs(REJECTED)), timeout=60_000)
