@@ -22,8 +22,9 @@ from .catalogue import tracker
 from .conditions import PreparedCondition
 from .conditions.build import parse_condition
 from .datasets import Dataset, open_dataset
-from .detection import cloak_detection
-from .detection.screen import Screening, screened_training
+from .detection import cloak_detection, condition_detection
+from .detection.screen import Screening, screen_training
+from .detection.study_entry import Detection
 from .figures import confidence_histogram, reidentification_curve, threshold_marks
 from .gallery import enrol_each, open_distractors
 from .images import NoFaceFound, UnusableImage
@@ -132,6 +133,7 @@ class StudyRun:
             job.note(f"Held out of the study as Fawkes targets (strangers to the recognizer): {', '.join(split.strangers)}")
         self.recorder = _Recorder(self.out, on_row)
         self.screenings: dict[str, Screening] = {}  # a cloaked condition's screening, shared by its screening trackers
+        self.detections: dict[str, Detection] = {}  # a cloaked condition's detector, trained once for both uses
 
     def run(self) -> StudySummary:
         """Every condition with every tracker, then the summary, the manifest and the figures."""
@@ -158,7 +160,8 @@ class StudyRun:
                     heard.add(prepared.name, name, outcome)
         summary, points = self._judge(heard)
         specs = [c.spec for c in self.conditions]
-        if detected := cloak_detection(self.out, self.dataset, self.split, specs, self.job, self.config.seed):
+        if detected := cloak_detection(self.out, self.dataset, self.split, specs, self.job, self.config.seed,
+                                       self.detections):
             summary.cloak_detection = detected  # could a tracker spot each cloaked condition's photos (core.detection)
         summary.finished = True
         write_json_atomic(self.out / "summary.json", summary.to_json())
@@ -226,8 +229,11 @@ class StudyRun:
         photos are still asked: the tracker does not know them). One detector a condition, as its cloak_detection."""
         screening = self.screenings.get(prepared.name)
         if screening is None:
-            screening = self.screenings[prepared.name] = screened_training(prepared, self.dataset, self.split,
-                                                                           self.config.seed, self.job)
+            spec = prepared.spec
+            if spec.spelling not in self.detections:
+                self.detections[spec.spelling] = condition_detection(self.out, self.dataset, self.split, spec,
+                                                                     self.job, self.config.seed)
+            screening = self.screenings[prepared.name] = screen_training(prepared, self.detections[spec.spelling][1])
         notes.append(screening.sentence())
         self.job.note(f"{stage}: {screening.sentence()}")
         aside = {Path(f) for files in screening.set_aside.values() for f in files}

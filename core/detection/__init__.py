@@ -4,8 +4,8 @@ from .detect import STAGE, DetectorRun, detect_cloaks
 from .own_photos import own_photos_detection
 from .result import CloakDetection, detection_lines
 from .samples import Sample
-from .screen import Screening, screen_training, screened_training
-from .study_entry import cloak_detection
+from .screen import Screening, screen_training
+from .study_entry import cloak_detection, condition_detection
 
-__all__ = ["STAGE", "CloakDetection", "DetectorRun", "Sample", "Screening", "cloak_detection", "detect_cloaks", "detection_lines", "own_photos_detection",
-           "screen_training", "screened_training"]
+__all__ = ["STAGE", "CloakDetection", "DetectorRun", "Sample", "Screening", "cloak_detection", "condition_detection", "detect_cloaks", "detection_lines", "own_photos_detection",
+           "screen_training"]

@@ -1,18 +1,15 @@
 """A tracker that screens photos for cloaks: before enrolling, it drops every photo its detector flags (the
 detector's line lets 1 in 20 clean photos be flagged by mistake), each photo judged by the detector that never
 saw its person. Under an ``@K`` condition the leaked clean photos mostly pass, and then carry the person.
-``screened_training`` gives the photos such a tracker would enrol; the tracker registry decides when to ask."""
+``screen_training`` gives the photos such a tracker would enrol, with the condition's own detector
+(``study_entry.condition_detection``, the one the study's ``cloak_detection`` reports)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..conditions.prepared import PreparedCondition
-from ..datasets import Dataset
-from ..jobs import NO_JOB, Job
-from ..split import Split
-from .detect import DetectorRun, detect_cloaks
-from .samples import Sample, clean_training_samples
+from .detect import DetectorRun
 
 
 @dataclass
@@ -66,14 +63,3 @@ def screen_training(prepared: PreparedCondition, run: DetectorRun | None) -> Scr
         if aside:
             screening.set_aside[person] = aside
     return screening
-
-
-def screened_training(prepared: PreparedCondition, dataset: Dataset, split: Split, seed: int = 0,
-                      job: Job = NO_JOB) -> Screening:
-    """What a screening tracker would enrol of ``prepared``: its detector trained, as in the study's
-    ``cloak_detection``, on the study's clean training photos against this condition's cloaked ones."""
-    cloaked = [Sample(Path(e["file"]), True, e["person"], e["original"]) for e in prepared.photos()
-               if e.get("cloaked", prepared.spec.cloaked)]
-    _, run = detect_cloaks(prepared.name, clean_training_samples(dataset, split) + cloaked, seed, job=job,
-                           as_saved=False)
-    return screen_training(prepared, run)

@@ -10,21 +10,31 @@ from ..conditions.spec import ConditionSpec
 from ..datasets import Dataset
 from ..jobs import NO_JOB, Job
 from ..split import Split
-from .detect import detect_cloaks
+from .detect import DetectorRun, detect_cloaks
 from .result import CloakDetection
 from .samples import study_samples
 
+Detection = tuple[CloakDetection, DetectorRun | None]
+
+
+def condition_detection(study_dir: Path, dataset: Dataset, split: Split, spec: ConditionSpec, job: Job = NO_JOB,
+                        seed: int = 0) -> Detection:
+    """One cloaked condition's detector: its figures, and its run in the scoring format (None when it could not be
+    trained), which a screening tracker flags photos with."""
+    listing = read_listing(study_dir, spec)
+    if listing is None:
+        return CloakDetection(spec.spelling, reason="the study folder has no list of the photos it enrolled"), None
+    return detect_cloaks(spec.spelling, study_samples(dataset, split, listing), seed, job=job)
+
 
 def cloak_detection(study_dir: Path, dataset: Dataset, split: Split, specs: list[ConditionSpec], job: Job = NO_JOB,
-                    seed: int = 0) -> list[dict]:
-    """One entry per cloaked condition in ``specs`` (clean ones have nothing to spot), in their order."""
+                    seed: int = 0, measured: dict[str, Detection] | None = None) -> list[dict]:
+    """One entry per cloaked condition in ``specs`` (clean ones have nothing to spot), in their order; a condition
+    in ``measured`` (a screening tracker needed its detector already) is not measured again."""
     entries = []
     for spec in (s for s in specs if s.cloaked):
-        listing = read_listing(study_dir, spec)
-        if listing is None:
-            result = CloakDetection(spec.spelling, reason="the study folder has no list of the photos it enrolled")
-        else:
-            result, _ = detect_cloaks(spec.spelling, study_samples(dataset, split, listing), seed, job=job)
+        found = (measured or {}).get(spec.spelling)
+        result, _ = found if found is not None else condition_detection(study_dir, dataset, split, spec, job, seed)
         for line in result.skipped:
             job.note(f"Cloak detector, {spec.spelling}: skipped {line}")
         entries.append(result.to_json())

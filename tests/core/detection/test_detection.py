@@ -10,7 +10,7 @@ from PIL import Image, ImageFilter
 from core.conditions.build import parse_condition
 from core.conditions.listing import read_listing
 from core.datasets import open_dataset
-from core.detection import CloakDetection, Sample, cloak_detection, detect_cloaks, screened_training
+from core.detection import CloakDetection, Sample, cloak_detection, condition_detection, detect_cloaks, screen_training
 from core.detection.crossval import grouped_folds
 from core.detection.features import photo_features
 from core.detection.formats import COMPARED
@@ -134,7 +134,8 @@ def test_the_study_entry_measures_each_cloaked_condition_and_screening_keeps_the
     assert entries[0]["cloaked_photos"] == 6 and entries[0]["auc"] >= 0.8  # 2 cloaked photos a person
     assert entries[0]["format"] == "jpeg90" and entries[0]["as_saved_auc"] is not None  # the warning beside it
     assert "Could a tracker spot the cloaks?" in stages
-    screening = screened_training(prepared[specs[1]], dataset, split)
+    screening = screen_training(prepared[specs[1]], condition_detection(tmp_path, dataset, split,
+                                                                        prepared[specs[1]].spec)[1])
     cloaked = {p.name for p in prepared[specs[1]].training["01"] if "cloaked" in p.name}
     assert screening.photos == 15 and screening.flagged >= 2
     assert all("cloaked" in p.name for files in screening.set_aside.values() for p in files)
