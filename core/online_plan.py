@@ -48,8 +48,9 @@ def study_counts(config, split: Split | None = None) -> Counts:
     if config.distractors:
         crowd = open_dataset(Path(config.distractors), check_images=False)
         crowd_people, crowd_photos = len(crowd.people()), len(crowd.photos)
-    repeats = (config.repeat - 1) if seeded_conditions(config) else 0
-    runs = len(config.conditions) + repeats * len(seeded_conditions(config))
+    seeded = seeded_conditions(config)
+    repeats = config.repeat - 1 if seeded else 0
+    runs = len(config.conditions) + repeats * len(seeded)
     return Counts(len(split.people) + crowd_people, split.training_photos + crowd_photos, split.test_photos,
                   max(runs, 1), crowd_people, crowd_photos, 1 + repeats)
 

@@ -210,9 +210,8 @@ class StudyRun:
             job.step(f"Training ({stage})", 0, 1)
             if not gallery:  # a screening tracker set every photo aside: it knows nobody, and names nobody
                 for person, relative in (t for t in tests if t[0] in screened_out):
-                    self.recorder.add(ResultRow(prepared.name, recognizer.name, prepared.judged_as(recognizer.name),
-                                                person, relative, "", None, None, BELOW_THRESHOLD,
-                                                "every training photo was set aside as cloaked", rank1_correct=False))
+                    self.recorder.add(_nobody_named(prepared, recognizer, person, relative, BELOW_THRESHOLD,
+                                                    "every training photo was set aside as cloaked"))
                 return PairOutcome(recognizer.describe(), notes, set_aside, gallery)
             recognizer.train(job)
             recognizer.expect([self.dataset.root / relative for person, relative in tests if person in enrolled])
@@ -295,9 +294,8 @@ def _identify(recognizer, prepared: PreparedCondition, person: str, relative: st
     try:
         candidates = recognizer.identify(dataset.root / relative)
     except UnusableImage as exc:
-        outcome = NO_FACE if isinstance(exc, NoFaceFound) else ERROR
-        return ResultRow(prepared.name, recognizer.name, judged, person, relative, "", None, None, outcome, exc.reason,
-                         rank1_correct=False)
+        return _nobody_named(prepared, recognizer, person, relative, NO_FACE if isinstance(exc, NoFaceFound) else ERROR,
+                             exc.reason)
     if scores is not None:
         scores.add(prepared.name, recognizer.name, relative, person, candidates, recognizer.scale)
     best = candidates[0] if candidates else None
@@ -306,6 +304,13 @@ def _identify(recognizer, prepared: PreparedCondition, person: str, relative: st
     outcome = outcome_for(person, predicted, confidence, recognizer.threshold)
     return ResultRow(prepared.name, recognizer.name, judged, person, relative, predicted, confidence,
                      best.score if best else None, outcome, rank1_correct=bool(predicted) and predicted == person)
+
+
+def _nobody_named(prepared: PreparedCondition, recognizer, person: str, relative: str, outcome: str,
+                  reason: str) -> ResultRow:
+    """The row of a test photo the tracker named nobody for, and why."""
+    return ResultRow(prepared.name, recognizer.name, prepared.judged_as(recognizer.name), person, relative, "", None,
+                     None, outcome, reason, rank1_correct=False)
 
 
 def _cloaking_record(config: StudyConfig) -> dict:

@@ -165,8 +165,6 @@ class MainWindow(QMainWindow):
     def start_study(self, config, resume_rows: list | None = None) -> None:
         """Every way a study starts or is finished goes through here, so that a study with an online tracker asks
         before photos leave the computer, a resumed one too (its split is the one saved in its folder)."""
-        from core.split import Split
-
         from .network_check import added_networks, check_networks_then
         from .privacy_question import ask_before_sending, study_counts
 
@@ -174,13 +172,13 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentWidget(self.results_tab)
             self.results_tab.run(config, resume_rows=resume_rows)
 
-        saved = Path(config.out) / "split.json"
-        split = self.split
-        if resume_rows is not None:  # its own split (None: made in the worker as the study will make it)
-            split = Split.load(saved) if saved.exists() else None
+        # a resumed study counts with its own split: None has core.online_plan read it from the folder (or make it)
+        split = self.split if resume_rows is None else None
+        if resume_rows is not None:
             for name in config.recognizers:  # its file never holds a secret: one typed on the panel serves this run
                 typed = self.recognition_tab.typed_secrets(name)
                 config.recognizer_options[name] = config.recognizer_options.get(name, {}) | typed
+
         def ask() -> None:  # an online tracker: the question naming the company and the plan; nothing sent without Yes
             self.privacy_task = ask_before_sending(self, config.recognizers, config.recognizer_options,
                                                    study_counts(split, config), start)
