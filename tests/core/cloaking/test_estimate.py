@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 import torch
@@ -42,38 +41,29 @@ def test_calibration_is_stored_under_torch_and_device_and_not_used_for_another(s
     assert stored_speed("1.0", ("dlib",), "cpu", data_dir) is None and stored_speed("0.3", ("dlib", "faceres"), "cpu", data_dir) is None
 
 
-def test_time_left_at_the_start_is_within_a_quarter_of_a_high_run(speed, fixture_imm, tmp_path):
-    """0.3.1 high's budget and learning rate with fewer steps: the time left the first report gives, plus the
-    time until then, against the run's measured duration."""
+def test_the_clock_plans_the_run_the_engine_makes(speed, fixture_imm, tmp_path):
+    """The time left is the measured speed times the work the engine will do: the first report gives the
+    whole run's figure, the clock's batch-steps are the engine's, and every step before the last says how
+    long is left. How close that comes to the wall clock is a speed figure, printed by
+    bench/bench_time_left.py (two test files run at once here, so a timed assertion would judge their load)."""
     people = open_dataset(fixture_imm).people()
     pool = {person: [p.path for p in photos] for person, photos in people.items() if person != "01"}
     photos = [fixture_imm / f"01-{i}m.jpg" for i in (1, 2, 3)]
-    person_of = {p: "01" for p in photos + [fixture_imm / "01-6m.jpg"]}
-    cache = tmp_path / "cache"
-    # the target pool embedded beforehand, as in the tab after its first run (the prediction leaves it out)
-    cloak_photos([fixture_imm / "01-6m.jpg"], tmp_path / "warm", CloakSettings(mode="custom", custom={"steps": 1}, device="cpu", cache_dir=cache), pool=pool, person_of=person_of)
+    person_of = {p: "01" for p in photos}
+    steps = 6
+    settings = CloakSettings(mode="custom", custom={"th": 0.008, "steps": steps, "lr": 10}, device="cpu", cache_dir=tmp_path / "cache")
+    reports = []
+    job = Job(reports.append)
+    clock = RunClock(speed, len(photos), steps, settings.batch_size)
+    job.time_left = clock.seconds_left
+    cloak_photos(photos, tmp_path / "out", settings, job, pool=pool, person_of=person_of)
 
-    steps = max(5, min(300, round(3.0 / speed.batch_step_s(len(photos)))))  # about 3 s of steps
-    misses = []
-    for attempt in range(2):  # a shared machine's load can change mid-run: one more try before calling it wrong
-        settings = CloakSettings(mode="custom", custom={"th": 0.008, "steps": steps, "lr": 10}, device="cpu",
-                                 cache_dir=cache, seed=attempt)  # another seed: not taken from the cache
-        reports = []
-        job = Job(lambda p: reports.append((time.monotonic(), p)))
-        clock = RunClock(speed, len(photos), steps, settings.batch_size)
-        job.time_left = clock.seconds_left
-        started = time.monotonic()
-        cloak_photos(photos, tmp_path / f"out{attempt}", settings, job, pool=pool, person_of=person_of)
-        duration = time.monotonic() - started
-
-        at, first = reports[0]
-        assert first.stage == "Finding faces" and first.seconds_left is not None
-        assert first.seconds_left == pytest.approx(clock.predicted, rel=0.02)  # the first report: the whole run's figure
-        predicted = at - started + first.seconds_left
-        if abs(predicted - duration) <= 0.25 * duration:
-            break
-        misses.append(f"predicted {predicted:.2f} s, took {duration:.2f} s ({steps} steps)")
-    else:
-        pytest.fail("; ".join(misses))
-    lefts = [(t, p.seconds_left) for t, p in reports if p.stage == "Cloaking" and p.done < p.total]
-    assert lefts and all(left is not None for _, left in lefts)
+    first = reports[0]
+    assert first.stage == "Finding faces" and first.seconds_left == pytest.approx(clock.predicted, rel=0.02)
+    assert clock.predicted == pytest.approx(speed.run_seconds(len(photos), steps, settings.batch_size))
+    cloaking = [p for p in reports if p.stage == "Cloaking"]
+    planned = len(Speed.batch_sizes(len(photos), settings.batch_size)) * steps
+    assert {p.total for p in cloaking} == {planned}  # the engine's batch-steps, as the clock counted them
+    before_the_end = [p for p in cloaking if p.done < p.total]
+    assert len(before_the_end) == planned and all(p.seconds_left is not None and p.seconds_left > 0 for p in before_the_end)
+    assert all(p.seconds_left is None for p in cloaking if p.done >= p.total)
