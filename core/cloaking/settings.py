@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +51,7 @@ class CloakSettings:
     def folder_suffix(self) -> str:
         """What of these settings changes the cloaks, for the name of the folder they are written to
         (``ConditionSpec.cloaks_dir``): the networks, the seed, a strict budget, the target pool, custom steps."""
-        name = f"-{'+'.join(self.extractors)}-seed{self.seed}"
+        name = f"-{'+'.join(_portable(e) for e in self.extractors)}-seed{self.seed}"
         if self.strict_budget:
             name += "-strict"
         kind, detail = parse_target_pool(self.target_pool)
@@ -61,6 +62,14 @@ class CloakSettings:
         if self.custom:
             name += "-" + hashlib.sha256(json.dumps(self.custom, sort_keys=True).encode()).hexdigest()[:8]
         return name
+
+
+def _portable(extractor: str) -> str:
+    """A network's name as a folder name part that every system accepts: an added network's name may hold a
+    colon (``onnx:arcface``), which Windows refuses in a path. The built-in names pass as they always did; a
+    changed one gets a hash of the original, so ``onnx:a`` and ``onnx-a`` keep folders of their own."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "-", extractor)
+    return extractor if safe == extractor else f"{safe}-{hashlib.sha256(extractor.encode()).hexdigest()[:6]}"
 
 
 def extractor_list(value) -> list[str]:

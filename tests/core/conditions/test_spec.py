@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from core.cloaking.condition import cloaking_condition
+from core.cloaking.settings import CloakSettings
 from core.conditions import (ConditionSpec, condition_label, parse_spec, plain_condition, read_spec, short_condition,
                              steps_words)
 from core.conditions.build import parse_condition
@@ -87,6 +88,9 @@ def test_folders_one_per_condition_and_the_cloaks_where_they_always_were():
     settings = cloaking_condition(spec.base_spec, seed=2, strict_budget=True).settings
     assert spec.cloaks_dir(settings.folder_suffix) == Path("cloaks/fawkes-0.3-min-dlib-seed2-strict")
     assert parse_spec("external:high").cloaks_dir() == Path("cloaks/external-high")
+    # an added network's name may hold a colon, which Windows refuses in a folder's name
+    colon, dash = (CloakSettings(extractors=(name, "dlib")).folder_suffix for name in ("onnx:mf", "onnx-mf"))
+    assert re.fullmatch(r"[A-Za-z0-9_.+-]+", colon) and colon != dash and dash == "-onnx-mf+dlib-seed0"
 
 
 @pytest.mark.parametrize("text, words", [
