@@ -13,6 +13,7 @@ from core.catalogue import CATALOGUE, tracker
 from .answer_card import AnswerCard
 from .errors import show_error
 from .privacy_question import ask_before_sending, self_check_counts
+from .tracker_variants import TrackerVariants
 from .what_if import PRESETS
 from .worker import ProgressPanel, Task, format_seconds, run_task
 
@@ -105,6 +106,10 @@ class SelfCheckDialog(QDialog):
             box.setChecked(not entry.online)
             self.recognizer_boxes[entry.name] = box
             judges.addWidget(box)
+            if not entry.online:  # trackers that fight back: other matchers, cleanings, screening (none ticked)
+                variants = TrackerVariants(entry.name, [])
+                judges.addWidget(variants)
+                self.recognizer_boxes.update(variants.boxes)
         self.azure_box = self.recognizer_boxes.get("azure")
         self.services_hint = _wrapped()
         self.services_hint.setStyleSheet("color: #555;")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..datasets import Dataset
 from ..jobs import NO_JOB, Job
+from ..recognizers.spec import network_of
 from ..split import Split
 from .listing import write_listing
 from .spec import ConditionSpec, parse_spec
@@ -40,7 +41,7 @@ class PreparedCondition:
         """"clean", "white-box" (judged by a network the cloak was made against) or "black-box"."""
         if not self.spec.cloaked:  # none, or none under an upload modifier
             return "clean"
-        return "white-box" if self.extractors and recognizer in self.extractors else "black-box"
+        return "white-box" if self.extractors and network_of(recognizer) in self.extractors else "black-box"
 
 
 class Condition:

@@ -105,6 +105,13 @@ def read_tracker(text: str) -> TrackerSpec | None:
         return None
 
 
+def network_of(name: str) -> str:
+    """The network a tracker judges with (``dlib/nearest+median:3`` → ``dlib``): a cloak made against that
+    network is judged white-box by every variant of it, however it matches or cleans photos."""
+    spec = read_tracker(name)
+    return spec.base if spec is not None else name
+
+
 def tracker_words(name: str) -> str:
     """A tracker's name in plain words for the window and the report ("dlib, trained classifier"); a plain
     tracker, or a name that cannot be read, as it is."""

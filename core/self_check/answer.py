@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 from ..calibration import own_threshold
 from ..conditions import fawkes_words, parse_spec
 from ..modifiers import MODIFIERS
+from ..recognizers.spec import network_of, read_tracker
 from ..results import ERROR, IDENTIFIED, NO_FACE, ResultRow
 
 PROTECTED, NOT_PROTECTED, PARTLY, NO_ANSWER = "protected", "not protected", "partly protected", "no answer"
 CLEAN = "none"
 
 if TYPE_CHECKING:  # only named in annotations
+    from ..detection import Screening
     from .run import SelfCheck, SelfCheckConfig
 
 
@@ -52,11 +54,18 @@ def upload_steps(upload: str) -> list:
     return list(spec.modifiers)
 
 
-def answer_for(recognizer: str, name: str, rows: list[ResultRow], config: SelfCheckConfig) -> Answer:
+def judged_for(recognizer: str, config: SelfCheckConfig) -> str:
+    """White-box when the cloak was made against the network the recognizer judges with (any variant of it)."""
+    return "white-box" if network_of(recognizer) in config.extractors else "black-box"
+
+
+def answer_for(recognizer: str, name: str, rows: list[ResultRow], config: SelfCheckConfig,
+               screenings: dict[str, Screening] | None = None) -> Answer:
+    """``screenings``: for a tracker that screens photos for cloaks, what it set aside of yours per condition."""
     threshold = own_threshold(recognizer, config.recognizer_options)  # the line the check judged with (core.self_check.run)
     by_condition = {c: [r for r in rows if r.condition == c] for c in config.conditions()}
     clean = by_condition[CLEAN]
-    judged = "white-box" if recognizer in config.extractors else "black-box"
+    judged = judged_for(recognizer, config)
     if not clean:
         return Answer(recognizer, judged, NO_ANSWER, [f"{recognizer} gave no answer (see the notes)."])
     sentences = [_clean_sentence(recognizer, name, clean, threshold)]
@@ -66,6 +75,10 @@ def answer_for(recognizer: str, name: str, rows: list[ResultRow], config: SelfCh
         if condition == CLEAN or not group:
             continue
         label = cloak_words(config) + (f", after {upload_words(config.upload)}" if condition != config.cloak else "")
+        screening = (screenings or {}).get(condition)
+        if screening is not None and read_tracker(recognizer) is not None and read_tracker(recognizer).screened:
+            said = screening.sentence(yours=True)
+            sentences.append(f"With {label}: {said[0].lower()}{said[1:]}")
         sentences.append(_cloaked_sentence(recognizer, name, label, group, threshold))
     if not found_clean:
         verdict = NO_ANSWER
@@ -78,7 +91,9 @@ def answer_for(recognizer: str, name: str, rows: list[ResultRow], config: SelfCh
     else:
         verdict = PARTLY
     if found_clean and cloaked:
-        sentences.append(f"The cloak was made against {recognizer} itself, so this result flatters it; the other "
+        network = network_of(recognizer)
+        made_against = f"{recognizer} itself" if network == recognizer else f"{network}, the network {recognizer} uses"
+        sentences.append(f"The cloak was made against {made_against}, so this result flatters it; the other "
                          "recognizers are the honest test." if judged == "white-box" else
                          f"The cloak was not made against {recognizer}: this is the honest kind of test.")
     return Answer(recognizer, judged, verdict, sentences)

@@ -18,15 +18,16 @@ from ..atomic import write_bytes_atomic, write_json_atomic
 from ..catalogue import offline_names, tracker
 from ..conditions import plain_condition
 from ..datasets import Dataset, open_dataset
-from ..detection import own_photos_detection
+from ..detection import Screening, own_photos_detection, screen_own_photos
 from ..images import NoFaceFound, UnusableImage
 from ..jobs import NO_JOB, Job
 from ..modifiers import Context
 from ..modifiers.photo import EnrolledPhoto
 from ..online_plan import plan_for, self_check_counts
 from ..recognizers.services.secrets import without_secrets
+from ..recognizers.spec import read_tracker
 from ..results import ERROR, NO_FACE, ResultRow, outcome_for, package_versions, write_rows_csv
-from .answer import CLEAN, Answer, answer_for, upload_steps, what_it_means
+from .answer import CLEAN, Answer, answer_for, judged_for, upload_steps, what_it_means
 from .photos import MIN_PHOTOS, TWO_TESTS_FROM, MyPhotos, find_my_photos, split_my_photos
 
 LOCAL_RECOGNIZERS = tuple(offline_names())  # what a check asks unless the user ticks an online service
@@ -148,12 +149,17 @@ def run_self_check(config: SelfCheckConfig, job: Job = NO_JOB, mine: MyPhotos | 
         enrolled[config.cloak + config.upload] = _uploaded({p: cloaks[p] for p in train if p in cloaks},
                                                            config.upload, out, name, config.seed)
 
+    pairs = _given_instead(config, train, cloaks, enrolled)
+    detections = {c: own_photos_detection(c, given, config.seed, job) for c, given in pairs.items()}
+    spotting = [f"{plain_condition(c)}: {result.sentence()}" for c, (result, _) in detections.items()]
+    training = set(train)
+    screenings = {c: screen_own_photos(c, name, [(o, f) for o, f in pairs[c] if o in training], run)
+                  for c, (_, run) in detections.items()}
     rows: list[ResultRow] = []
     for recognizer in config.recognizers:
-        rows += _judge(recognizer, config, name, crowd, enrolled, test, notes, job)
+        rows += _judge(recognizer, config, name, crowd, enrolled, test, notes, job, screenings)
         write_rows_csv(out / "results.csv", rows)
-    answers = [answer_for(r, name, [row for row in rows if row.recognizer == r], config) for r in config.recognizers]
-    spotting = _spotting(config, train, cloaks, enrolled, job)
+    answers = [answer_for(r, name, [row for row in rows if row.recognizer == r], config, screenings) for r in config.recognizers]
     check = SelfCheck(config, mine, train, test, cloaks, len(people), sum(map(len, people.values())), rows, answers, notes,
                       spotting)
     write_json_atomic(out / "answer.json", {
@@ -162,19 +168,25 @@ def run_self_check(config: SelfCheckConfig, job: Job = NO_JOB, mine: MyPhotos | 
                   "fingerprint_sha256": crowd.fingerprint()},
         "answers": [asdict(a) for a in answers], "what_it_means": what_it_means(check), "notes": notes,
         "how_easily_spotted": spotting,
+        "screened": [s.to_json() for s in screenings.values()] if any(_screens(r) for r in config.recognizers) else [],
         "packages": package_versions(), "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     })
     return check
 
 
-def _spotting(config: SelfCheckConfig, train: list[Path], cloaks: dict[Path, Path], enrolled: dict, job: Job) -> list[str]:
-    """How easily a tracker could spot the cloaks of each cloaked condition, in a plain line each."""
+def _screens(recognizer: str) -> bool:
+    spec = read_tracker(recognizer)
+    return spec is not None and spec.screened
+
+
+def _given_instead(config: SelfCheckConfig, train: list[Path], cloaks: dict[Path, Path], enrolled: dict) -> dict:
+    """Each cloaked condition: your training photos, each with the file a tracker is given instead (its cloak,
+    or the cloak as uploaded); what the detector is trained on and what a screening tracker screens."""
     uploaded = [p for p in train if p in cloaks]
-    pairs = {config.cloak: list(cloaks.items())}
+    pairs = {config.cloak: list(cloaks.items())}  # the detector learns from the test photos' cloaks too
     if config.upload:
         pairs[config.cloak + config.upload] = list(zip(uploaded, enrolled[config.cloak + config.upload]))
-    return [f"{plain_condition(name)}: {own_photos_detection(name, cloaked, config.seed, job).sentence()}"
-            for name, cloaked in pairs.items()]
+    return pairs
 
 
 def _uploaded(cloaks: dict[Path, Path], upload: str, out: Path, name: str, seed: int) -> list[Path]:
@@ -193,8 +205,10 @@ def _uploaded(cloaks: dict[Path, Path], upload: str, out: Path, name: str, seed:
 
 
 def _judge(recognizer_name: str, config: SelfCheckConfig, name: str, crowd: Dataset, enrolled: dict[str, list[Path]],
-           test: list[Path], notes: list[str], job: Job) -> list[ResultRow]:
-    """One recognizer: the crowd enrolled once, you in each condition in turn, your test photos identified."""
+           test: list[Path], notes: list[str], job: Job, screenings: dict[str, Screening]) -> list[ResultRow]:
+    """One recognizer: the crowd enrolled once, you in each condition in turn, your test photos identified.
+    A screening tracker enrols only the photos of yours its detector lets through; with none, it knows only the
+    crowd and still looks for you (as a study still counts a person it was left with none of)."""
     from ..recognizers.base import EmbeddingRecognizer
     from ..recognizers.registry import make_recognizer
 
@@ -220,6 +234,9 @@ def _judge(recognizer_name: str, config: SelfCheckConfig, name: str, crowd: Data
                         if condition == CLEAN:
                             notes.append(f"{recognizer_name}: crowd photo {exc}")
                 job.step(f"Enrolling the crowd ({recognizer_name})", len(crowd_photos), len(crowd_photos))
+            screened = recognizer.screens and condition in screenings
+            if screened:
+                mine = screenings[condition].kept.get(name, [])
             recognizer.expect(mine + test)  # a local backend describes them ahead, as a study does
             taken = 0
             for i, photo in enumerate(mine):
@@ -229,11 +246,11 @@ def _judge(recognizer_name: str, config: SelfCheckConfig, name: str, crowd: Data
                     taken += 1
                 except UnusableImage as exc:
                     notes.append(f"{stage}: your training photo {exc}")
-            if not taken:
+            if not taken and not (screened and not mine):
                 notes.append(f"{stage}: none of your training photos could be enrolled, so there is no answer.")
                 continue
             recognizer.train(job)
-            judged = "clean" if condition == CLEAN else ("white-box" if recognizer_name in config.extractors else "black-box")
+            judged = "clean" if condition == CLEAN else judged_for(recognizer_name, config)
             for i, photo in enumerate(test):
                 job.step(f"Looking for you ({stage})", i, len(test), photo.name)
                 rows.append(_identify(recognizer, condition, judged, name, photo))

@@ -46,13 +46,19 @@ def test_check_my_own_photos_answers_and_saves(window, qtbot, fixture_imm, tmp_p
     dialog.custom_steps.setValue(2)
     for name in ("mobileface", "faceres"):  # one recognizer suffices here; the others need ../shared's models
         dialog.recognizer_boxes[name].setChecked(False)
+    # trackers that fight back are offered in plain words, none ticked until asked for
+    screening = dialog.recognizer_boxes["dlib/screened"]
+    assert screening.text() == "dlib, screening photos for cloaks" and not screening.isChecked()
+    screening.setChecked(True)
     assert dialog.privacy.text() == STAY_HOME
 
     qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
     task = wait_for(qtbot, dialog.progress.task, timeout=300_000)  # minutes on a busy machine
     assert not task.job.cancelled and task.is_finished
     cards = dialog.findChildren(AnswerCard)
-    assert [card.answer.recognizer for card in cards] == ["dlib"]
+    assert [card.answer.recognizer for card in cards] == ["dlib", "dlib/screened"]
+    assert cards[1].title.text().startswith("<b>dlib/screened (dlib, screening photos for cloaks)</b> — ")
+    assert "a tracker that screens photos for cloaks would have set aside " in cards[1].body.text()
     text = cards[0].body.text()
     assert text.startswith("Without cloaking, dlib recognised you in both test photos (confidence 0.")
     assert "With Fawkes 1.0 custom, dlib " in text
@@ -65,13 +71,13 @@ def test_check_my_own_photos_answers_and_saves(window, qtbot, fixture_imm, tmp_p
     assert len(check.test) == 2 and len(check.train) == 4 and not set(check.test) & set(check.train)
     rows = read_rows(check.config.out / "results.csv")
     conditions = ("none", "fawkes:1.0:custom", "fawkes:1.0:custom+resize:1080+jpeg:75")
-    assert {(r.condition, r.file) for r in rows} == {(c, p.name) for c in conditions for p in check.test}
+    assert {(r.recognizer, r.condition, r.file) for r in rows} == {(t, c, p.name) for t in ("dlib", "dlib/screened") for c in conditions for p in check.test}
     uploaded = sorted((check.config.out / "uploaded").iterdir())
     assert [p.name for p in uploaded] == [f"{p.stem}_cloaked.jpg" for p in check.train]
     with Image.open(uploaded[0]) as image:
         assert image.format == "JPEG"
     assert {r.person for r in rows} == {"me"}
-    assert [r.outcome for r in rows if r.condition == "none"] == ["identified", "identified"]
+    assert [r.outcome for r in rows if r.condition == "none"] == ["identified"] * 4  # two test photos, two trackers
     assert _tree(crowd) == crowd_before  # nothing written into the crowd's folder
 
     kept = tmp_path / "to keep"  # PNG: exactly the cloaks the check made, which differ from the photos

@@ -249,6 +249,9 @@ def test_fawkes_condition_labels_white_and_black_box(fixture_imm, tmp_path):
     assert sorted(prepared.training) == ["01", "02", "03"] and not prepared.set_aside
     assert all(len(files) == 2 and all(f.is_file() and f.name.endswith("_custom_cloaked.png") for f in files) for files in prepared.training.values())
     assert prepared.judged_as("dlib") == "white-box" and prepared.judged_as("mobileface") == "black-box"
+    # a tracker that matches or cleans photos its own way still judges with the network the cloak was made against
+    assert {prepared.judged_as(t) for t in ("dlib/nearest", "dlib/linear/screened+median:3")} == {"white-box"}
+    assert prepared.judged_as("mobileface/nearest") == "black-box"
     assert any("other people of this study" in note for note in prepared.notes)
     with pytest.raises(ValueError, match="no mode 'ultra'"):
         cloaking_condition("fawkes:1.0:ultra")

@@ -1,6 +1,7 @@
 """The core of "Check my own photos": which photos are used, the seeded split, refusals, and the answer's words."""
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from core.datasets import open_dataset
 from core.results import BELOW_THRESHOLD, IDENTIFIED, WRONG_PERSON, ResultRow
 from core.sample import SAMPLE
 from core.self_check import (NO_ANSWER, NOT_PROTECTED, PARTLY, PROTECTED, SelfCheckConfig, answer_for, crowd_choices,
@@ -94,3 +96,46 @@ def test_crowds_on_offer(tmp_path):
     for photo in SAMPLE.glob("0[12]-*.jpg"):
         shutil.copy(photo, imm)
     assert crowd_choices(tmp_path)[0] == ("The full IMM database (2 people, 12 photos)", imm)
+
+
+def test_a_tracker_that_screens_for_cloaks_enrols_only_what_its_detector_lets_through(fixture_imm, tmp_path):
+    """dlib/screened in the check: your cloaked training photos its detector flags are set aside, said in the
+    answer ("would have set aside 3 of your 4 photos"), and it looks for you with the rest only; judged white-box,
+    as the cloak was made against dlib, the network it uses."""
+    from core.recognizers.registry import make_recognizer
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    for i in range(1, 7):
+        shutil.copy(fixture_imm / f"03-{i}m.jpg", mine / f"IMG_{i}.jpg")
+    crowd = tmp_path / "crowd"
+    crowd.mkdir()
+    for person in ("01", "02", "04", "05"):
+        for photo in SAMPLE.glob(f"{person}-*.jpg"):
+            shutil.copy(photo, crowd)
+    config = SelfCheckConfig(photos=mine, crowd=crowd, out=tmp_path / "out", version="1.0", mode="custom",
+                             custom={"steps": 2}, recognizers=["dlib/screened"], cache_dir=tmp_path / "cache", device="cpu")
+    check = run_self_check(config)
+
+    (screened,) = json.loads((config.out / "answer.json").read_text())["screened"]
+    aside = screened["set_aside_photos"].get("me", [])
+    assert screened["condition"] == "fawkes:1.0:custom" and screened["photos"] == len(check.train) == 4 and aside
+    (answer,) = check.answers
+    assert answer.judged == "white-box" and "made against dlib, the network dlib/screened uses" in answer.text
+    assert f"With Fawkes 1.0 custom: a tracker that screens photos for cloaks would have set aside {len(aside)} of your 4 photos." in answer.text
+
+    kept = [check.cloaks[p] for p in check.train if check.cloaks[p].name not in aside]
+    plain = make_recognizer("dlib")  # the same network given only the photos the screening let through
+    try:
+        for person, photos in open_dataset(crowd).people().items():
+            for photo in photos:
+                plain.enrol(person, photo.path)
+        for photo in kept:
+            plain.enrol("me", photo)
+        plain.train()
+        expected = {p.name: plain.identify(p)[0] for p in check.test}
+    finally:
+        plain.close()
+    rows = [r for r in check.rows if r.condition == "fawkes:1.0:custom"]
+    assert {r.file: (r.predicted, round(r.score, 6)) for r in rows} == {
+        name: (best.person, round(best.score, 6)) for name, best in expected.items()}
