@@ -1,6 +1,7 @@
 """Could a tracker spot the cloaks (core.detection), on real IMM photos: features from one photo alone, folds
 that never split a person, the same figures from the same inputs, a detector that finds a visible change and
 finds nothing where there is nothing, the real Fawkes 0.3.1 cloaks, the study's entries and the screening."""
+import json
 import shutil
 
 import numpy as np
@@ -142,3 +143,28 @@ def test_the_study_entry_measures_each_cloaked_condition_and_screening_keeps_the
     assert all(screening.kept[p] for p in PEOPLE)  # the leaked clean photos still carry each person
     assert cloaked and screening.sentence(yours=True).startswith(
         f"A tracker that screens photos for cloaks would have set aside {screening.flagged} of your 15 photos")
+
+
+def test_a_conditions_figures_are_kept_in_the_study_and_measured_again_when_a_photo_changes(imm, stand_in_cloaks, tmp_path):
+    """A resumed or re-reported study reads its detector's figures back instead of training it again, for exactly
+    the photos and seed they were measured from."""
+    dataset, split = imm
+    cloaks = tmp_path / "cloaks"
+    shutil.copytree(stand_in_cloaks, cloaks)
+    spec = parse_condition(f"import:{cloaks}", seed=0).prepare(dataset, split, tmp_path / "study").spec
+    stages = []
+    job = Job(lambda progress: stages.append(progress.stage))
+    (first,) = cloak_detection(tmp_path / "study", dataset, split, [spec], job)
+    kept = tmp_path / "study" / spec.enrolled_dir / "cloak_detection.json"
+    saved = json.loads(kept.read_text())
+    assert saved["figures"] == first and first["auc"] >= 0.9
+    saved["figures"]["auc"] = 0.123  # a mark: only a figure read back from the file can carry it
+    kept.write_text(json.dumps(saved))
+    stages.clear()
+    assert cloak_detection(tmp_path / "study", dataset, split, [spec], job)[0]["auc"] == 0.123
+    assert "Could a tracker spot the cloaks?" not in stages  # not trained again
+    assert cloak_detection(tmp_path / "study", dataset, split, [spec], job, seed=1)[0]["auc"] != 0.123  # another seed
+    kept.write_text(json.dumps(saved))
+    photo = sorted(cloaks.glob("*.png"))[0]
+    Image.open(photo).filter(ImageFilter.BLUR).save(photo)
+    assert cloak_detection(tmp_path / "study", dataset, split, [spec], job)[0]["auc"] != 0.123  # a changed photo
