@@ -1,22 +1,25 @@
 """Beside each tracker on this computer, the other ways it could work, in plain words: another matcher ("dlib,
-matching the nearest photo", "dlib, trained classifier") or a cleaning of every photo first ("dlib, cleaning every
-photo with a median filter (3×3 px) first"). Each is a tracker of its own, asked beside the others; the list comes
-from ``core.recognizers.spec`` (its matchers and cleaning steps), so a new one appears here by itself."""
+matching the nearest photo", "dlib, trained classifier"), a cleaning of every photo first ("dlib, cleaning every
+photo with a median filter (3×3 px) first") or screening photos for cloaks. Each is a tracker of its own, asked
+beside the others; the list comes from ``core.recognizers.spec`` (its matchers and cleaning steps), so a new one
+appears here by itself."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QToolButton, QVBoxLayout, QWidget
 
 from core.recognizers.cleaning import cleaning_for
-from core.recognizers.spec import parse_tracker, variant_spellings
+from core.recognizers.spec import SCREENED, parse_tracker, variant_spellings
 
 
 def _meaning(spelling: str) -> str:
     """What the variant does, for its tooltip."""
     spec = parse_tracker(spelling)
     parts = [spec.matcher.help_text] if spec.matcher else []
+    if spec.screened:
+        parts.append(f"/{SCREENED} (training photos a cloak detector flags are set aside before enrolling)")
     parts += [cleaning_for(step.prefix).help_text for step in spec.cleaning]
-    return f"{spelling}: {'; '.join(parts)}. Calibrated on its own clean scores, like every tracker."
+    return f"{spelling}: {'; '.join(parts)}."
 
 
 class TrackerVariants(QWidget):
@@ -27,7 +30,7 @@ class TrackerVariants(QWidget):
         self.setObjectName(f"variants-{base}")
         self.boxes: dict[str, QCheckBox] = {}
         self.toggle = QToolButton()
-        self.toggle.setText(f"Other ways {base} could match or clean photos")
+        self.toggle.setText(f"Other ways {base} could match, clean or screen photos")
         self.toggle.setCheckable(True)
         self.toggle.setAutoRaise(True)
         self.toggle.setToolTip("Trackers that fight back: another way of matching a face to the enrolled people, or "

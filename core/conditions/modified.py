@@ -16,7 +16,7 @@ from ..modifiers import Context
 from ..modifiers.photo import EnrolledPhoto
 from ..pairing import pair_cloaks
 from .prepared import Condition, PreparedCondition
-from .spec import LISTING, ConditionSpec
+from .spec import DETECTION_FIGURES, LISTING, ConditionSpec
 
 CLOAKED_MARK = "_cloaked"  # the name of a photo enrolled cloaked ends so, as cloaking tools name them
 
@@ -94,8 +94,9 @@ def _write(photo: EnrolledPhoto, folder: Path, originals: dict[Path, str], detai
 
 
 def _tidy(folder: Path, keep: set[Path]) -> None:
-    """Remove photos an earlier run left in this condition's folder that are not enrolled now."""
+    """Remove photos an earlier run left in this condition's folder that are not enrolled now (the listing and
+    the detector's figures stay: they are checked against the photos when read)."""
     if folder.is_dir():
         for old in folder.rglob("*"):
-            if old.is_file() and old not in keep and old.name != LISTING:
+            if old.is_file() and old not in keep and old.name not in (LISTING, DETECTION_FIGURES):
                 old.unlink()

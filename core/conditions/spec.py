@@ -23,6 +23,7 @@ KINDS = ("none", "import", "fawkes", "external")
 CLOAKS_FOLDER = "cloaks"  # in a study folder: our cloaks and the original program's, a folder per condition
 ENROLLED_FOLDER = "enrolled"  # in a study folder: each condition's listing, and its photos when modifiers made them
 LISTING = "enrolled.json"
+DETECTION_FIGURES = "cloak_detection.json"  # beside the listing: the cloak detector's figures (core.detection)
 VERSION_WORDS = {"0.3": "0.3.1", "0.3.1": "0.3.1", "1.0": "1.0", "1.0.2": "1.0"}
 # one modifier at the very end of the spelling; its value never holds a path separator
 TRAILING = re.compile(r"(?:(?P<name>\+[A-Za-z]+)(?::(?P<value>[^+@:/\\]*))?|@(?P<at>[^+@:/\\]*))$")

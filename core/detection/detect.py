@@ -40,7 +40,12 @@ class DetectorRun:
         return float(model.decision_function(photo_features(path, self.fmt, self.families)[None])[0])
 
     def flagged(self, path: Path, group: str) -> bool:
-        return self.score(path, group) > self.threshold
+        """A photo the detector cannot score (no face found) is not flagged: the tracker then tries to enrol it,
+        and its own refusal names the photo and why."""
+        try:
+            return self.score(path, group) > self.threshold
+        except UnusableImage:
+            return False
 
 
 def _features_or_problem(sample: Sample, fmt: str, families) -> np.ndarray | UnusableImage:

@@ -2,20 +2,23 @@
 of the study's people against the photos the condition enrolled (read back from its ``enrolled.json``),
 returned as plain entries for the summary's ``cloak_detection``. Each condition's figures are kept in its folder
 of the study (``enrolled/<condition>/cloak_detection.json``) under a digest of what they were measured from, so a
-resumed or re-reported study does not train its detectors again; any changed photo, seed or detector trains anew."""
+resumed study does not train its detectors again; any changed photo, seed, detector code or library trains anew."""
 from __future__ import annotations
 
 import hashlib
 import json
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import dlib
+import numpy
+import PIL
 import sklearn
 import torch
 
 from ..atomic import write_json_atomic
-
 from ..conditions.listing import read_listing
-from ..conditions.spec import ConditionSpec
+from ..conditions.spec import DETECTION_FIGURES, ConditionSpec
 from ..datasets import Dataset
 from ..jobs import NO_JOB, Job
 from ..split import Split
@@ -25,8 +28,7 @@ from .result import CloakDetection
 from .samples import Sample, study_samples
 
 Detection = tuple[CloakDetection, DetectorRun | None]
-REVISION = 1  # raise when the detector's features, model, folds or figures change: kept figures are then measured again
-KEPT = "cloak_detection.json"
+_CODE = sorted(Path(__file__).parent.glob("*.py"))  # the detector's own code: a change to any of it measures again
 
 
 def condition_detection(study_dir: Path, dataset: Dataset, split: Split, spec: ConditionSpec, job: Job = NO_JOB,
@@ -63,26 +65,39 @@ def _digest(study_dir: Path, spec: ConditionSpec, dataset: Dataset, split: Split
     if listing is None:
         return None
     samples: list[Sample] = study_samples(dataset, split, listing)
-    digest = hashlib.sha256(json.dumps([REVISION, seed, list(DEFAULT_FAMILIES), sklearn.__version__,
-                                        torch.__version__]).encode())
+    versions = [m.__version__ for m in (sklearn, torch, numpy, PIL, dlib)] + [_weights_version()]
+    digest = hashlib.sha256(json.dumps([seed, list(DEFAULT_FAMILIES), versions]).encode())
+    for source in _CODE:
+        digest.update(source.read_bytes())
     for sample in samples:
         digest.update(f"{sample.cloaked}|{sample.group}|{sample.original}|".encode())
         digest.update(hashlib.sha256(Path(sample.path).read_bytes()).digest() if Path(sample.path).is_file() else b"-")
     return digest.hexdigest()
 
 
+def _weights_version() -> str:
+    """The package that ships dlib's face network, whose inner layers are half the features."""
+    try:
+        return version("face_recognition_models")
+    except PackageNotFoundError:
+        return ""
+
+
 def _kept(study_dir: Path, spec: ConditionSpec, dataset: Dataset, split: Split, seed: int) -> CloakDetection | None:
-    path = Path(study_dir) / spec.enrolled_dir / KEPT
+    path = Path(study_dir) / spec.enrolled_dir / DETECTION_FIGURES
     try:
         kept = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
     if not isinstance(kept, dict) or kept.get("digest") != _digest(study_dir, spec, dataset, split, seed):
         return None
-    return CloakDetection.from_json(kept.get("figures") or {})
+    try:
+        return CloakDetection.from_json(kept["figures"])
+    except (KeyError, TypeError):  # a damaged file: measured again
+        return None
 
 
 def _keep(study_dir: Path, spec: ConditionSpec, dataset: Dataset, split: Split, seed: int, result: CloakDetection) -> None:
     digest = _digest(study_dir, spec, dataset, split, seed)
     if digest is not None:
-        write_json_atomic(Path(study_dir) / spec.enrolled_dir / KEPT, {"digest": digest, "figures": result.to_json()})
+        write_json_atomic(Path(study_dir) / spec.enrolled_dir / DETECTION_FIGURES, {"digest": digest, "figures": result.to_json()})

@@ -62,7 +62,7 @@ def _pair(pair: Pair, group: list[ResultRow], people_found: dict[str, bool], ask
     aside = set_aside.get(condition, {})
     return PairSummary(
         name=condition, recognizer=recognizer,
-        judged=group[0].judged if group else (asked or {}).get(pair, ""),
+        judged=(asked or {}).get(pair) or (group[0].judged if group else ""),  # as asked now: a resumed study's older rows may differ
         people=len(people), reidentified=len(people) - len(missed), protected=len(missed),
         protection_rate=len(missed) / len(people) if people else None,
         confidence=Confidence(min(confidences) if confidences else None,

@@ -79,6 +79,9 @@ def answer_for(recognizer: str, name: str, rows: list[ResultRow], config: SelfCh
         if screening is not None and read_tracker(recognizer) is not None and read_tracker(recognizer).screened:
             said = screening.sentence(yours=True)
             sentences.append(f"With {label}: {said[0].lower()}{said[1:]}")
+            if not screening.reason and not screening.kept.get(name):
+                sentences.append("It had none of your photos left to learn you from: if it missed you, it was because it "
+                                 "spotted the cloaks, not because they fooled it — and it knows someone hid.")
         sentences.append(_cloaked_sentence(recognizer, name, label, group, threshold))
     if not found_clean:
         verdict = NO_ANSWER
@@ -93,8 +96,8 @@ def answer_for(recognizer: str, name: str, rows: list[ResultRow], config: SelfCh
     if found_clean and cloaked:
         network = network_of(recognizer)
         made_against = f"{recognizer} itself" if network == recognizer else f"{network}, the network {recognizer} uses"
-        sentences.append(f"The cloak was made against {made_against}, so this result flatters it; the other "
-                         "recognizers are the honest test." if judged == "white-box" else
+        sentences.append(f"The cloak was made against {made_against}, so this result flatters it; "
+                         "recognizers built on other networks are the honest test." if judged == "white-box" else
                          f"The cloak was not made against {recognizer}: this is the honest kind of test.")
     return Answer(recognizer, judged, verdict, sentences)
 

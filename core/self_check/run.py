@@ -154,7 +154,7 @@ def run_self_check(config: SelfCheckConfig, job: Job = NO_JOB, mine: MyPhotos | 
     spotting = [f"{plain_condition(c)}: {result.sentence()}" for c, (result, _) in detections.items()]
     training = set(train)
     screenings = {c: screen_own_photos(c, name, [(o, f) for o, f in pairs[c] if o in training], run)
-                  for c, (_, run) in detections.items()}
+                  for c, (_, run) in detections.items()} if any(_screens(r) for r in config.recognizers) else {}
     rows: list[ResultRow] = []
     for recognizer in config.recognizers:
         rows += _judge(recognizer, config, name, crowd, enrolled, test, notes, job, screenings)
@@ -168,7 +168,7 @@ def run_self_check(config: SelfCheckConfig, job: Job = NO_JOB, mine: MyPhotos | 
                   "fingerprint_sha256": crowd.fingerprint()},
         "answers": [asdict(a) for a in answers], "what_it_means": what_it_means(check), "notes": notes,
         "how_easily_spotted": spotting,
-        "screened": [s.to_json() for s in screenings.values()] if any(_screens(r) for r in config.recognizers) else [],
+        "screened": [s.to_json() for s in screenings.values()],
         "packages": package_versions(), "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     })
     return check

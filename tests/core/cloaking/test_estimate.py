@@ -60,7 +60,8 @@ def test_the_clock_plans_the_run_the_engine_makes(speed, fixture_imm, tmp_path):
 
     first = reports[0]
     assert first.stage == "Finding faces" and first.seconds_left == pytest.approx(clock.predicted, rel=0.02)
-    assert clock.predicted == pytest.approx(speed.run_seconds(len(photos), steps, settings.batch_size))
+    # three photos are one batch of three faces: finding each, the steps of that batch, the work after them
+    assert clock.predicted == pytest.approx(3 * speed.find_s + steps * (speed.step_s + 3 * speed.face_step_s) + 3 * speed.photo_s)
     cloaking = [p for p in reports if p.stage == "Cloaking"]
     planned = len(Speed.batch_sizes(len(photos), settings.batch_size)) * steps
     assert {p.total for p in cloaking} == {planned}  # the engine's batch-steps, as the clock counted them

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 from PIL import Image
 
 from core.datasets import open_dataset
+from core.detection import Screening
 from core.results import BELOW_THRESHOLD, IDENTIFIED, WRONG_PERSON, ResultRow
 from core.sample import SAMPLE
 from core.self_check import (NO_ANSWER, NOT_PROTECTED, PARTLY, PROTECTED, SelfCheckConfig, answer_for, crowd_choices,
@@ -85,6 +87,14 @@ def test_answer_in_plain_sentences():
     half = answer_for("mobileface", "me", two + _rows("fawkes:0.3:high", (IDENTIFIED, "me", 0.6), (WRONG_PERSON, "12", 0.5)), config)
     assert half.verdict == PARTLY and "recognised you in both test photos (confidence 0.81 and 0.79)" in half.text
     assert "still recognised you in 1 of 2 test photos (confidence 0.60)" in half.text
+    # a screening tracker that set every photo of yours aside: said, so its miss is not read as the cloak fooling it
+    every = Screening("fawkes:0.3:high", kept={"me": []}, set_aside={"me": [Path(f"c{i}.png") for i in range(4)]})
+    screened = answer_for("mobileface/screened", "me", [replace(r, recognizer="mobileface/screened")
+                                                         for r in clean + _rows("fawkes:0.3:high", (WRONG_PERSON, "07", 0.55))],
+                          config, {"fawkes:0.3:high": every})
+    assert "With Fawkes 0.3.1 high: a tracker that screens photos for cloaks would have set aside 4 of your 4 photos." in screened.text
+    assert "none of your photos left to learn you from" in screened.text
+    assert "none of your photos left" not in hidden.text
     blind = answer_for("mobileface", "me", _rows("none", (WRONG_PERSON, "03", 0.7)) + _rows("fawkes:0.3:high", (WRONG_PERSON, "03", 0.6)), config)
     assert blind.verdict == NO_ANSWER and blind.sentences[0].startswith("Even without cloaking, mobileface did not pick you out")
 
