@@ -59,3 +59,17 @@ def grid_cloaks(src: Path, dst: Path, people: tuple[str, ...] = ("01", "02", "03
             Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8)).save(dst / f"{person}-{i}m_high_cloaked.png",
                                                                       compress_level=1)
     return dst
+
+
+def me_and_a_crowd(fixture: Path, sample: Path, folder: Path, name: str = "IMG_{i}.jpg") -> tuple[Path, Path]:
+    """For "Check my own photos": person 03's six fixture photos as "my photos" (named like a phone's), and the
+    bundled sample's persons 01, 02, 04 and 05 as the crowd."""
+    mine, crowd = folder / "my photos", folder / "crowd"
+    mine.mkdir()
+    for i in range(1, 7):
+        shutil.copy(fixture / f"03-{i}m.jpg", mine / name.format(i=i))
+    crowd.mkdir()
+    for person in ("01", "02", "04", "05"):
+        for photo in sample.glob(f"{person}-*.jpg"):
+            shutil.copy(photo, crowd)
+    return mine, crowd

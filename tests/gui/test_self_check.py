@@ -4,7 +4,6 @@ cloaked photos open as images the size of the originals."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 
 import numpy as np
 from PIL import Image
@@ -15,6 +14,7 @@ from core.sample import SAMPLE
 from gui.answer_card import AnswerCard
 from gui.self_check_dialog import STAY_HOME
 from tests.gui.conftest import wait_for
+from tests.photo_cases import me_and_a_crowd
 
 
 def _tree(folder):
@@ -22,15 +22,7 @@ def _tree(folder):
 
 
 def test_check_my_own_photos_answers_and_saves(window, qtbot, fixture_imm, tmp_path):
-    mine = tmp_path / "my photos"
-    mine.mkdir()
-    for i in range(1, 7):
-        shutil.copy(fixture_imm / f"03-{i}m.jpg", mine / f"IMG_{i:04d}.jpg")
-    crowd = tmp_path / "crowd"
-    crowd.mkdir()
-    for person in ("01", "02", "04", "05"):
-        for photo in SAMPLE.glob(f"{person}-*.jpg"):
-            shutil.copy(photo, crowd)
+    mine, crowd = me_and_a_crowd(fixture_imm, SAMPLE, tmp_path, "IMG_{i:04d}.jpg")
     crowd_before = _tree(crowd)
 
     qtbot.mouseClick(window.dataset_tab.check_button, Qt.MouseButton.LeftButton)

@@ -12,10 +12,12 @@ from PIL import Image
 
 from core.datasets import open_dataset
 from core.detection import Screening
+from core.recognizers.registry import make_recognizer
 from core.results import BELOW_THRESHOLD, IDENTIFIED, WRONG_PERSON, ResultRow
 from core.sample import SAMPLE
 from core.self_check import (NO_ANSWER, NOT_PROTECTED, PARTLY, PROTECTED, SelfCheckConfig, answer_for, crowd_choices,
                              find_my_photos, run_self_check, split_my_photos)
+from tests.photo_cases import me_and_a_crowd
 
 
 def test_my_photos_say_which_are_used_and_why(fixture_imm, tmp_path):
@@ -112,17 +114,7 @@ def test_a_tracker_that_screens_for_cloaks_enrols_only_what_its_detector_lets_th
     """dlib/screened in the check: your cloaked training photos its detector flags are set aside, said in the
     answer ("would have set aside 3 of your 4 photos"), and it looks for you with the rest only; judged white-box,
     as the cloak was made against dlib, the network it uses."""
-    from core.recognizers.registry import make_recognizer
-
-    mine = tmp_path / "mine"
-    mine.mkdir()
-    for i in range(1, 7):
-        shutil.copy(fixture_imm / f"03-{i}m.jpg", mine / f"IMG_{i}.jpg")
-    crowd = tmp_path / "crowd"
-    crowd.mkdir()
-    for person in ("01", "02", "04", "05"):
-        for photo in SAMPLE.glob(f"{person}-*.jpg"):
-            shutil.copy(photo, crowd)
+    mine, crowd = me_and_a_crowd(fixture_imm, SAMPLE, tmp_path)
     config = SelfCheckConfig(photos=mine, crowd=crowd, out=tmp_path / "out", version="1.0", mode="custom",
                              custom={"steps": 2}, recognizers=["dlib/screened"], cache_dir=tmp_path / "cache", device="cpu")
     check = run_self_check(config)
