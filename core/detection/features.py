@@ -3,15 +3,13 @@ scoring format (``formats``), find the face, then the chosen families. Remembere
 clean photo shared by several conditions is looked at once."""
 from __future__ import annotations
 
-import hashlib
-import threading
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 
 from ..faces import largest_face
 from ..images import NoFaceFound, load_rgb
+from ..recognizers.vector_memo import VectorMemo
 from .formats import in_format
 from .network_layers import network_features
 from .residual import residual_features
@@ -23,9 +21,7 @@ FAMILY_WORDS = {NETWORK: "statistics of dlib's face network half way through (bl
                 RESIDUAL: "statistics of the high-frequency residual inside and outside the face box"}
 DEFAULT_FAMILIES = (NETWORK, RESIDUAL)
 
-MEMO_SIZE = 4096
-_memo: OrderedDict[tuple, np.ndarray] = OrderedDict()
-_memo_lock = threading.Lock()
+_FEATURES = VectorMemo(limit=4096)  # by the photo's bytes, as the trackers' face vectors are
 
 
 def photo_features(path: Path | str, fmt: str, families: tuple[str, ...] = DEFAULT_FAMILIES) -> np.ndarray:
@@ -35,19 +31,15 @@ def photo_features(path: Path | str, fmt: str, families: tuple[str, ...] = DEFAU
     if unknown:
         raise ValueError(f"Unknown detector features {', '.join(unknown)}: use {' or '.join(FAMILIES)}.")
     data = Path(path).read_bytes()
-    key = (hashlib.blake2b(data, digest_size=16).digest(), fmt, tuple(families))
-    with _memo_lock:
-        if key in _memo:
-            _memo.move_to_end(key)
-            return _memo[key]
+    key = VectorMemo.key_of(f"cloak detector {fmt} {'+'.join(families)}", data)
+    known = _FEATURES.get(key)
+    if known is not None:
+        return known
     saved = load_rgb(path, data)
     face = largest_face(saved)  # where the face is, from the photo as saved (found once, whatever the format)
     if face is None:
         raise NoFaceFound(path)
     rgb = in_format(saved, fmt)
     features = np.concatenate([FAMILIES[f](rgb, face) for f in families])
-    with _memo_lock:
-        _memo[key] = features
-        while len(_memo) > MEMO_SIZE:
-            _memo.popitem(last=False)
+    _FEATURES.put(key, features)
     return features

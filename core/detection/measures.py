@@ -11,7 +11,9 @@ BOOTSTRAP_RESAMPLES = 1000
 
 
 def auc(scores: np.ndarray, cloaked: np.ndarray) -> float | None:
-    """Mann–Whitney AUC (ties count a half); None without both sides."""
+    """Mann–Whitney AUC (ties count a half); None without both sides. The value of scikit-learn's
+    ``roc_auc_score`` (checked equal in tests/core/detection), computed from ranks because that function checks
+    its input on every call, which made the 1000 bootstrap draws of an interval 18 times slower."""
     cloaked = np.asarray(cloaked, bool)
     positives, negatives = int(cloaked.sum()), int((~cloaked).sum())
     if positives == 0 or negatives == 0:

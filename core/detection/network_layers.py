@@ -17,6 +17,7 @@ LAYER_BLOCKS = (6, 9)  # residual blocks 0–13, input side first
 LAYER_CHANNELS = (64, 128)
 NETWORK_FEATURES = 2 * sum(LAYER_CHANNELS)
 
+
 def _dlib_network() -> DlibResNet:
     """The one frozen copy the cloaking engine also uses (``core.cloaking.extractors``): loaded once a process."""
     return load_extractor("dlib", torch.device("cpu"))

@@ -10,7 +10,7 @@ from ..jobs import NO_JOB, Job
 from .detect import DetectorRun, detect_cloaks
 from .result import CloakDetection
 from .samples import Sample
-from .screen import Screening
+from .screen import Screening, screen_photos
 
 
 def own_photos_detection(condition: str, cloaked: list[tuple[Path, Path]], seed: int = 0,
@@ -25,13 +25,4 @@ def own_photos_detection(condition: str, cloaked: list[tuple[Path, Path]], seed:
 def screen_own_photos(condition: str, person: str, enrolled: list[tuple[Path, Path]], run: DetectorRun | None) -> Screening:
     """Which of ``enrolled`` (each of your photos with the file the tracker gets) a screening tracker keeps:
     each file judged by the fold's detector that never saw its photo."""
-    screening = Screening(condition)
-    if run is None:
-        screening.kept = {person: [Path(f) for _, f in enrolled]}
-        screening.reason = "the detector could not be trained on these photos"
-        return screening
-    flags = [(Path(f), run.flagged(Path(f), Path(original).name)) for original, f in enrolled]
-    screening.kept = {person: [f for f, flag in flags if not flag]}
-    if any(flag for _, flag in flags):
-        screening.set_aside = {person: [f for f, flag in flags if flag]}
-    return screening
+    return screen_photos(condition, {person: [(Path(f), Path(original).name) for original, f in enrolled]}, run)

@@ -48,18 +48,24 @@ class Screening:
                 "set_aside_photos": {p: [f.name for f in files] for p, files in sorted(self.set_aside.items())}}
 
 
-def screen_training(prepared: PreparedCondition, run: DetectorRun | None) -> Screening:
-    """Split each person's photos to enrol into kept and set aside by ``run``'s detector (nothing set aside
-    without one)."""
-    screening = Screening(prepared.name)
+def screen_photos(condition: str, photos: dict[str, list[tuple[Path, str]]], run: DetectorRun | None) -> Screening:
+    """Split each person's photos into kept and set aside by ``run``'s detector (nothing set aside without one).
+    ``photos``: person -> each file with the group the detector knows it by, so that it is judged by the fold's
+    detector that never saw that group (a person in a study; the photo it stands for in a self-check)."""
+    screening = Screening(condition)
     if run is None:
-        screening.kept = {p: list(files) for p, files in prepared.training.items()}
+        screening.kept = {person: [Path(f) for f, _ in files] for person, files in photos.items()}
         screening.reason = "the detector could not be trained on these photos"
         return screening
-    for person, files in prepared.training.items():
-        flags = [run.flagged(Path(f), person) for f in files]
-        screening.kept[person] = [Path(f) for f, flag in zip(files, flags) if not flag]
-        aside = [Path(f) for f, flag in zip(files, flags) if flag]
-        if aside:
-            screening.set_aside[person] = aside
+    for person, files in photos.items():
+        flags = [(Path(f), run.flagged(Path(f), group)) for f, group in files]
+        screening.kept[person] = [f for f, flag in flags if not flag]
+        if any(flag for _, flag in flags):
+            screening.set_aside[person] = [f for f, flag in flags if flag]
     return screening
+
+
+def screen_training(prepared: PreparedCondition, run: DetectorRun | None) -> Screening:
+    """A study's condition: each person's photos to enrol, judged by the detector that never saw the person."""
+    return screen_photos(prepared.name, {person: [(Path(f), person) for f in files]
+                                         for person, files in prepared.training.items()}, run)

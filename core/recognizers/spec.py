@@ -112,6 +112,12 @@ def network_of(name: str) -> str:
     return spec.base if spec is not None else name
 
 
+def screens_for_cloaks(name: str) -> bool:
+    """Whether the tracker spelt ``name`` sets aside the photos a cloak detector flags (``/screened``)."""
+    spec = read_tracker(name)
+    return spec is not None and spec.screened
+
+
 def tracker_words(name: str) -> str:
     """A tracker's name in plain words for the window and the report ("dlib, trained classifier"); a plain
     tracker, or a name that cannot be read, as it is."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ..calibration import own_threshold
 from ..conditions import fawkes_words, parse_spec
 from ..modifiers import MODIFIERS
-from ..recognizers.spec import network_of, read_tracker
+from ..recognizers.spec import network_of, screens_for_cloaks
 from ..results import ERROR, IDENTIFIED, NO_FACE, ResultRow
 
 PROTECTED, NOT_PROTECTED, PARTLY, NO_ANSWER = "protected", "not protected", "partly protected", "no answer"
@@ -76,7 +76,7 @@ def answer_for(recognizer: str, name: str, rows: list[ResultRow], config: SelfCh
             continue
         label = cloak_words(config) + (f", after {upload_words(config.upload)}" if condition != config.cloak else "")
         screening = (screenings or {}).get(condition)
-        if screening is not None and read_tracker(recognizer) is not None and read_tracker(recognizer).screened:
+        if screening is not None and screens_for_cloaks(recognizer):
             said = screening.sentence(yours=True)
             sentences.append(f"With {label}: {said[0].lower()}{said[1:]}")
             if not screening.reason and not screening.kept.get(name):

@@ -25,7 +25,7 @@ from ..modifiers import Context
 from ..modifiers.photo import EnrolledPhoto
 from ..online_plan import plan_for, self_check_counts
 from ..recognizers.services.secrets import without_secrets
-from ..recognizers.spec import read_tracker
+from ..recognizers.spec import screens_for_cloaks
 from ..results import ERROR, NO_FACE, ResultRow, outcome_for, package_versions, write_rows_csv
 from .answer import CLEAN, Answer, answer_for, judged_for, upload_steps, what_it_means
 from .photos import MIN_PHOTOS, TWO_TESTS_FROM, MyPhotos, find_my_photos, split_my_photos
@@ -154,7 +154,7 @@ def run_self_check(config: SelfCheckConfig, job: Job = NO_JOB, mine: MyPhotos | 
     spotting = [f"{plain_condition(c)}: {result.sentence()}" for c, (result, _) in detections.items()]
     training = set(train)
     screenings = {c: screen_own_photos(c, name, [(o, f) for o, f in pairs[c] if o in training], run)
-                  for c, (_, run) in detections.items()} if any(_screens(r) for r in config.recognizers) else {}
+                  for c, (_, run) in detections.items()} if any(map(screens_for_cloaks, config.recognizers)) else {}
     rows: list[ResultRow] = []
     for recognizer in config.recognizers:
         rows += _judge(recognizer, config, name, crowd, enrolled, test, notes, job, screenings)
@@ -172,11 +172,6 @@ def run_self_check(config: SelfCheckConfig, job: Job = NO_JOB, mine: MyPhotos | 
         "packages": package_versions(), "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     })
     return check
-
-
-def _screens(recognizer: str) -> bool:
-    spec = read_tracker(recognizer)
-    return spec is not None and spec.screened
 
 
 def _given_instead(config: SelfCheckConfig, train: list[Path], cloaks: dict[Path, Path], enrolled: dict) -> dict:

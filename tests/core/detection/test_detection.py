@@ -7,6 +7,7 @@ import shutil
 import numpy as np
 import pytest
 from PIL import Image, ImageFilter
+from sklearn.metrics import roc_auc_score
 
 from core.conditions.build import parse_condition
 from core.conditions.listing import read_listing
@@ -15,6 +16,7 @@ from core.detection import CloakDetection, Sample, cloak_detection, condition_de
 from core.detection.crossval import grouped_folds
 from core.detection.features import photo_features
 from core.detection.formats import COMPARED
+from core.detection.measures import auc
 from core.detection.samples import clean_training_samples, study_samples
 from core.images import load_rgb
 from core.jobs import Job
@@ -85,8 +87,12 @@ def test_folds_never_split_a_person_and_every_training_side_has_both(stand_in_sa
 
 
 def test_a_visible_change_is_spotted_and_the_same_inputs_give_the_same_figures(stand_in_samples):
-    first, _ = detect_cloaks("stand-in", stand_in_samples, seed=3, as_saved=False)
+    first, run = detect_cloaks("stand-in", stand_in_samples, seed=3, as_saved=False)
     again, _ = detect_cloaks("stand-in", stand_in_samples, seed=3, as_saved=False)
+    cloaked = np.array([s.cloaked for s in run.samples])
+    tied = np.round(run.validated.scores, 0)  # whole numbers: many ties, each counting a half
+    for scores in (run.validated.scores, tied):
+        assert auc(scores, cloaked) == pytest.approx(roc_auc_score(cloaked, scores), abs=1e-12)  # scikit-learn's AUC
 
     assert first.to_json() == again.to_json()
     assert first.auc >= 0.9 and first.auc_ci95[0] <= first.auc <= first.auc_ci95[1]
