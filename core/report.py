@@ -46,7 +46,6 @@ CITATIONS = [
 
 def make_report(study_dir: Path | str, out: Path | str | None = None) -> Path:
     """Write the PDF report of the finished study in ``study_dir`` (to ``study_dir/report.pdf`` by default)."""
-
     study_dir = Path(study_dir)
     if not study_dir.is_dir():
         raise FileNotFoundError(f"The study folder {study_dir} does not exist.")

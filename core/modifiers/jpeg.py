@@ -11,7 +11,6 @@ from .base import Context, Modifier
 from .photo import EnrolledPhoto
 
 
-
 @dataclass(frozen=True)
 class Jpeg(Modifier):
     quality: int

@@ -19,6 +19,7 @@ from ..score_scale import CONFIDENCE, ScoreScale
 from .cleaning import CleaningStep, clean_all
 from .matchers import Matcher
 from .matchers.mean import Mean
+from .spec import parse_tracker
 from .vector_memo import MEMO
 
 DEFAULT_THRESHOLD = 0.5  # like Azure's default identify threshold
@@ -177,10 +178,8 @@ class EmbeddingRecognizer(Recognizer):
 
     def describe(self) -> dict:
         about = super().describe()
-        if self.name != self.base_name:  # a spelled variant: its matcher's settings and its cleaning
-            about.update({"variant_of": self.base_name, **self.matcher_class.record(),
-                          "cleaning": [step.record() for step in self.cleaning],
-                          **({"screened": True} if self.screens else {})})
+        if self.name != self.base_name:  # a spelled variant: its matcher's settings and its cleaning, as the catalogue's
+            about.update(parse_tracker(self.name).record())
         return about
 
 

@@ -62,8 +62,7 @@ class TrackerSpec:
     def record(self) -> dict:
         """What the manifest says about the variant."""
         return {"variant_of": self.base, **self.matcher_class.record(), "cleaning": [s.record() for s in self.cleaning],
-                **({"screened": "training photos a cloak detector flags are set aside (core.detection.screen)"}
-                   if self.screened else {})}
+                **({"screened": True} if self.screened else {})}
 
 
 def parse_tracker(text: str) -> TrackerSpec:
