@@ -18,9 +18,9 @@ from ..faces import largest_face
 from ..images import UnusableImage, load_rgb
 from ..jobs import NO_JOB, Job
 from ..models.onnx.embedder import OnnxFaceNetwork
+from ..models.onnx.fingerprint import file_sha256
 from ..models.onnx.ops import UnsupportedOp
 from ..recognizers.embedding import face_region
-from ..models.onnx.fingerprint import file_sha256
 from ..recognizers.onnx import OnnxRecognizer
 from ..sample import SAMPLE
 from ..split import make_split
@@ -88,10 +88,11 @@ def add_network(path: Path | str, name: str | None = None, preset: str = "arcfac
     if any(e.name == name for e in CATALOGUE):
         raise ValueError(f"A tracker named '{name}' exists already: choose another name.")
     recognizer = OnnxRecognizer.bound_to(name, str(path), preset)()
-    result = clean_rank1(recognizer, sample_people() if people is None else people, where, job)
+    people = sample_people() if people is None else people
+    result = clean_rank1(recognizer, people, where, job)
     if not result.passed and not insist:
         raise NetworkRejected(result, "It was not added.")
-    can_cloak, note = torch_agreement(recognizer, sample_people() if people is None else people)
+    can_cloak, note = torch_agreement(recognizer, people)
     network = remember(AddedNetwork(name, str(path), file_sha256(path), path.stat().st_size,
                                     recognizer.preset.spelling(), can_cloak, result.words()))
     return network, result, note

@@ -29,7 +29,7 @@ from ..models.faceres import FaceRes
 from ..models.mobileface import MobileFace
 from ..score_scale import cosine_scale
 from ..torch_threads import torch_threads
-from .base import DEFAULT_THRESHOLD, EmbeddingRecognizer
+from .base import DEFAULT_THRESHOLD, EmbeddingRecognizer, cosine_to_each
 
 # Part of the photo handed to the network: the face box grown by this many box sizes on every side,
 # enough for the widest crop (faceres) and far less work than a whole large photo.
@@ -74,7 +74,7 @@ class _NetworkRecognizer(EmbeddingRecognizer):
         return vector / np.linalg.norm(vector)
 
     def scores(self, vector: np.ndarray, means: np.ndarray) -> np.ndarray:
-        return means @ vector / np.linalg.norm(means, axis=1)
+        return cosine_to_each(vector, means)
 
     def describe(self) -> dict:
         return {

@@ -25,7 +25,7 @@ from ..models.onnx.presets import parse_preset
 from ..models.onnx.runtime import RuntimeNetwork, crop_size
 from ..score_scale import cosine_scale
 from ..torch_threads import torch_threads
-from .base import DEFAULT_THRESHOLD, EmbeddingRecognizer
+from .base import DEFAULT_THRESHOLD, EmbeddingRecognizer, cosine_to_each
 from .embedding import face_region
 
 MATCH_COSINE = 0.30
@@ -49,7 +49,6 @@ class OnnxRecognizer(BoundToFile, EmbeddingRecognizer):
         self.size = crop_size(self.runtime.input, self.preset, self.path.name)
         self.sha256 = file_sha256(self.path)
 
-
     @property
     def network(self) -> str:
         return f"onnx:{self.sha256}:{self.preset.spelling()}"  # the file's bytes and the crop decide the vectors
@@ -69,7 +68,7 @@ class OnnxRecognizer(BoundToFile, EmbeddingRecognizer):
         return vector / norm if norm > 0 else vector
 
     def scores(self, vector: np.ndarray, means: np.ndarray) -> np.ndarray:
-        return means @ vector / np.maximum(np.linalg.norm(means, axis=1), 1e-12)
+        return cosine_to_each(vector, means)
 
     def describe(self) -> dict:
         return {
