@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from .added_networks import command as networks
+from .added_networks.reopen import study_network_problems
 from .catalogue import help_text, tracker
 from .console import ProgressPrinter
 from .jobs import Cancelled, Job
@@ -140,7 +141,7 @@ def run_report_command(args: argparse.Namespace) -> int:
 
     path = make_report(args.study, args.out)
     study = load_study(args.study)
-    for problem in networks.study_network_problems(args.study):
+    for problem in study_network_problems(args.study):
         print(f"warning: {problem}")
     for sentence in headline_sentences(study.summary, study.config.conditions, study.config.recognizers):
         print(sentence)

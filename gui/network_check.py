@@ -7,6 +7,7 @@ from typing import Callable
 
 from PySide6.QtWidgets import QMessageBox
 
+from core.added_networks.before_study import NetworksChanged, check_study_networks
 from core.added_networks.reopen import study_network_problems
 from core.added_networks.store import used_networks
 from core.cloaking.settings import extractor_list
@@ -32,14 +33,13 @@ def check_networks_then(parent, config, resuming: bool, proceed: Callable[[], No
 
     def check(job):
         # here, off the GUI thread: checking a network loads PyTorch and onnxruntime
-        from core.added_networks.add import NetworkRejected, check_before_study, study_people
+        from core.added_networks.add import NetworkRejected
 
-        changed = study_network_problems(config.out) if resuming else []
-        if changed:
-            raise ValueError(" ".join(changed) + " Finishing this study would mix two networks: restore the file, "
-                             "or run the study afresh into a new folder.")
         try:
-            check_before_study(networks, study_people(config.dataset, config.split, config.seed), job=job)
+            check_study_networks(networks, config.out, config.dataset, config.split, config.seed, resuming, job=job)
+        except NetworksChanged as exc:
+            raise ValueError(f"{exc} Finishing this study would mix two networks: restore the file, or run the study "
+                             "afresh into a new folder.") from None
         except NetworkRejected as exc:
             return str(exc)
         return None

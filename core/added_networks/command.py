@@ -10,8 +10,8 @@ from pathlib import Path
 from ..catalogue import names
 from ..jobs import Job
 from ..models.onnx.presets import DEFAULT_PRESET, EXPORTABLE, PRESETS, parse_preset
-from .reopen import study_network_problems
-from .store import load_into_catalogue, use_for_this_run, used_networks
+from .before_study import NetworksChanged, check_study_networks
+from .store import load_into_catalogue, use_for_this_run
 
 # The parsers here load nothing heavy; what runs a network (PyTorch, onnx, onnxruntime: seconds) is imported by the
 # command that needs it, as ``core.cli`` does for the cloak command.
@@ -93,14 +93,12 @@ def check_study_start(args: argparse.Namespace, recognizers: list[str], job: Job
     """Before a study: a folder whose network file changed is refused by name; then every added network it uses
     (as a tracker or a cloak's target) passes the sanity check on the study's clean photos, unless the user
     insists. Prints what the check said."""
-    changed = study_network_problems(args.out) if Path(args.out).is_dir() and not args.restart else []
-    if changed:
-        raise ValueError(" ".join(changed) + " Running this study again would mix two networks: restore the file, "
-                         "or start afresh with --restart.")
-    from .add import check_before_study, study_people
-
-    used = used_networks(recognizers + [v for v in args.extractor.split(",") if v])
-    if used:
-        people = study_people(args.dataset, args.split, args.seed)
-        for result in check_before_study(used, people, args.despite_sanity_check, job):
-            print(result.words())
+    try:
+        results = check_study_networks(recognizers + [v for v in args.extractor.split(",") if v], args.out,
+                                       args.dataset, args.split, args.seed, not args.restart,
+                                       args.despite_sanity_check, job)
+    except NetworksChanged as exc:
+        raise ValueError(f"{exc} Running this study again would mix two networks: restore the file, "
+                         "or start afresh with --restart.") from None
+    for result in results:
+        print(result.words())

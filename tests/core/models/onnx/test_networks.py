@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from core.recognizers.registry import recognizer_class
 from core.added_networks.add import add_network
+from core.added_networks.before_study import NetworksChanged, check_study_networks
 from core.added_networks.command import resolve_networks
 from core.added_networks.reopen import study_network_problems
 from core.added_networks.store import forget, remembered
@@ -25,7 +25,9 @@ from core.models.onnx.embedder import OnnxFaceNetwork
 from core.models.onnx.export import export_network
 from core.recognizers.embedding import MobileFaceRecognizer, face_region
 from core.recognizers.onnx import OnnxRecognizer
+from core.recognizers.registry import recognizer_class
 from core.torch_threads import torch_threads
+from tests.conftest import FIXTURES
 from tests.onnx_helpers import fixture_people
 
 
@@ -114,6 +116,11 @@ def test_a_study_whose_network_file_changed_or_went_missing_says_so_by_name(expo
         fh.write(b"\0")
     assert study_network_problems(study) == [
         f"The network onnx:net's file {copy} has changed since this study used it (its SHA-256 differs)."]
+    # before a study, for the command line and the window alike: finishing it is refused by the network's name;
+    # a fresh study that uses no added network checks nothing
+    with pytest.raises(NetworksChanged, match="^The network onnx:net's file .* has changed since this study used it"):
+        check_study_networks(["dlib"], study, FIXTURES / "imm", "imm", 0, resuming=True)
+    assert check_study_networks(["dlib"], study, FIXTURES / "imm", "imm", 0, resuming=False) == []
     copy.unlink()
     assert study_network_problems(study) == [f"The network onnx:net's file {copy} is missing."]
 
