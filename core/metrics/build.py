@@ -7,6 +7,7 @@ another false-match rate from its files. Every figure of an entry comes from one
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,11 +28,8 @@ def nobody_judged(set_aside: dict[str, str]) -> str:
     of 5 training photos are cloaked"."""
     if not set_aside:
         return "nobody could be judged: no person has both training and test photos here"
-    reasons: dict[str, int] = {}
-    for why in set_aside.values():
-        reasons[why] = reasons.get(why, 0) + 1
     n = len(set_aside)
-    because = "; ".join(why if count == n else f"{count}: {why}" for why, count in sorted(reasons.items(), key=lambda kv: -kv[1]))
+    because = "; ".join(why if count == n else f"{count}: {why}" for why, count in Counter(set_aside.values()).most_common())
     return f"nobody could be judged: {n} {'person' if n == 1 else 'people'} set aside — {because}"
 
 
