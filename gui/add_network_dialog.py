@@ -12,7 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QVBoxLayout)
 
-from core.added_networks.add import SAMPLE_WORDS, NetworkRejected, add_network
+from core.added_networks.sanity import SAMPLE_WORDS, NetworkRejected
 from core.added_networks.store import command_line_name
 from core.models.onnx.presets import DEFAULT_PRESET, PRESETS
 
@@ -102,8 +102,14 @@ class AddNetworkDialog(QDialog):
         self.verdict.setText("")
         self.anyway_button.setVisible(False)
         self.check_button.setEnabled(False)
-        self.task = run_task(self, lambda job: add_network(path, name, preset, insist, people, where, job),
-                             "checking the face network", success=self._added, failure=self._failed, panel=self.panel)
+
+        def check(job):
+            from core.added_networks.add import add_network  # PyTorch and onnxruntime: loaded here, off the GUI thread
+
+            return add_network(path, name, preset, insist, people, where, job)
+
+        self.task = run_task(self, check, "checking the face network", success=self._added, failure=self._failed,
+                             panel=self.panel)
         self.task.ended.connect(lambda: self.check_button.setEnabled(True))
         return self.task
 

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from core.added_networks.before_study import NetworksChanged, check_study_networks
 from core.added_networks.reopen import study_network_problems
+from core.added_networks.sanity import NetworkRejected
 from core.added_networks.store import used_networks
 from core.cloaking.settings import extractor_list
 
@@ -33,8 +34,6 @@ def check_networks_then(parent, config, resuming: bool, proceed: Callable[[], No
 
     def check(job):
         # here, off the GUI thread: checking a network loads PyTorch and onnxruntime
-        from core.added_networks.add import NetworkRejected
-
         try:
             check_study_networks(networks, config.out, config.dataset, config.split, config.seed, resuming, job=job)
         except NetworksChanged as exc:

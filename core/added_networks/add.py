@@ -24,19 +24,10 @@ from ..recognizers.embedding import face_region
 from ..recognizers.onnx import OnnxRecognizer
 from ..sample import SAMPLE
 from ..split import make_split
-from .sanity import SanityResult, clean_rank1
+from .sanity import SAMPLE_WORDS, NetworkRejected, SanityResult, clean_rank1
 from .store import AddedNetwork, check_name, command_line_name, remember, used_networks
 
 AGREEMENT = 1e-4  # largest difference allowed between onnxruntime's and PyTorch's unit vectors
-SAMPLE_WORDS = "the bundled sample"
-
-
-class NetworkRejected(ValueError):
-    """The network failed the sanity check and the user did not insist; ``result`` says what was measured."""
-
-    def __init__(self, result: SanityResult, what: str):
-        self.result = result
-        super().__init__(f"{result.words()} {what}")
 
 
 def sample_people() -> dict[str, list[Path]]:

@@ -19,7 +19,7 @@ class NetworksChanged(ValueError):
 def check_study_networks(names: list[str], out: Path | str, dataset: Path | str, split_rule: str, seed: int,
                          resuming: bool, insist: bool = False, job: Job = NO_JOB) -> list:
     """The sanity checks (``core.added_networks.sanity.SanityResult``) of the added networks among ``names``;
-    raises ``NetworksChanged`` or ``add.NetworkRejected`` (one line each). Loads nothing heavy when ``names`` holds
+    raises ``NetworksChanged`` or ``sanity.NetworkRejected`` (one line each). Loads nothing heavy when ``names`` holds
     no added network."""
     changed = study_network_problems(out) if resuming else []
     if changed:

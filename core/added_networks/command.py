@@ -49,7 +49,8 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_add(args: argparse.Namespace, job: Job) -> int:
-    from .add import NetworkRejected, add_network
+    from .add import add_network
+    from .sanity import NetworkRejected
 
     try:
         network, result, note = add_network(args.file, args.name, args.preset, args.insist, job=job)

@@ -17,6 +17,7 @@ from ..jobs import NO_JOB, Job
 from ..models.onnx.presets import PRESETS
 
 PASS_RANK1 = 0.90
+SAMPLE_WORDS = "the bundled sample"  # where a network is checked when it is added
 
 
 @dataclass(frozen=True)
@@ -83,3 +84,12 @@ def clean_rank1(recognizer, people: dict[str, list[Path]], where: str, job: Job 
             judged += 1
             right += candidates[best] == person
     return SanityResult(recognizer.name, recognizer.preset.spelling(), right, judged, without_face, where)
+
+
+class NetworkRejected(ValueError):
+    """The network failed the sanity check and the user did not insist; ``result`` says what was measured. Kept
+    here, where nothing heavy is imported, so that the window can name it without loading PyTorch at start."""
+
+    def __init__(self, result: SanityResult, what: str):
+        self.result = result
+        super().__init__(f"{result.words()} {what}")

@@ -7,7 +7,8 @@ import onnxruntime
 import pytest
 import torch
 
-from core.added_networks.add import NetworkRejected, add_network
+from core.added_networks.add import add_network
+from core.added_networks.sanity import NetworkRejected
 from core.added_networks.store import forget, remembered
 from core.catalogue import names
 from core.models.onnx.graph import OnnxGraph
