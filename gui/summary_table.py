@@ -46,7 +46,8 @@ class SummaryTable(QTableWidget):
     def __init__(self, parent=None):
         super().__init__(0, len(SUMMARY_COLUMNS), parent)
         self.setHorizontalHeaderLabels(SUMMARY_COLUMNS)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # sized to the entries in show_summary: a detector's line spans every column and would widen the first
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.horizontalHeader().setStretchLastSection(True)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setToolTip("Rank-1: the best guess is the right person, with no threshold. Re-identified: the best guess is "
@@ -62,12 +63,14 @@ class SummaryTable(QTableWidget):
         entries = summary.get("conditions", [])
         spotted = detection_lines(summary)  # a line per cloaked condition: could a tracker spot the cloaks?
         self.clearSpans()
+        self.clearContents()
         self.setRowCount(len(entries) + len(spotted))
         for i, e in enumerate(entries):
             for j, text in enumerate(summary_cells(e)):
                 item = QTableWidgetItem(text)
                 item.setToolTip(e["name"] if j == 0 else text)
                 self.setItem(i, j, item)
+        self.resizeColumnsToContents()  # before the detector's lines, which span the table
         for i, line in enumerate(spotted, start=len(entries)):
             item = QTableWidgetItem(line)
             item.setToolTip(line)

@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QWidget  # noqa: E402
 
 from gui.app import SAMPLE, application, create_window  # noqa: E402
 
@@ -58,6 +59,7 @@ def main(out: Path) -> None:
     shoot(app, window, 1, out / "cloaking.png")
 
     window.recognition_tab.set_recognizers(["dlib", "mobileface"])
+    window.recognition_tab.findChild(QWidget, "variants-dlib").toggle.setChecked(True)  # trackers that fight back
     shoot(app, window, 2, out / "recognition.png")
 
     print("running the study…", flush=True)
@@ -101,6 +103,7 @@ def check_my_photos(app, window, work: Path, path: Path) -> None:
     dialog.set_crowd(crowd)
     dialog.version.setCurrentIndex(dialog.version.findData("0.3"))
     dialog.mode.setCurrentText("low")
+    dialog.recognizer_boxes["dlib/screened"].setChecked(True)  # a tracker that screens photos for cloaks
     print("checking my photos…", flush=True)
     task = dialog.run()
     wait(app, lambda: task.is_finished, "the check")

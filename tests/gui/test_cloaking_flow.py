@@ -68,6 +68,9 @@ def test_open_split_cloak_view_study_and_save(window, qtbot, fixture_imm, tmp_pa
     assert results.summary_table.rowCount() == 3  # a row a pair, then whether a tracker could spot the cloaks
     assert {results.summary_table.item(r, 2).text() for r in range(2)} == {"clean", "white-box"}
     assert "could spot these cloaks" in results.summary_table.item(2, 0).text()
+    table = results.summary_table  # the line spans the table and leaves the first column as wide as its conditions
+    widest = max(table.fontMetrics().horizontalAdvance(table.item(r, 0).text()) for r in range(2))
+    assert table.columnWidth(0) < widest + 60
     assert sum(p.get_height() for p in results.figure.axes[0].patches) == 4
     assert len(results.figure.legends[0].get_texts()) == 2  # one series per condition
 
